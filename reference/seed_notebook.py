@@ -1,0 +1,73 @@
+"""The seed notebook's own code, and its printed outputs read from ``seed.txt``.
+
+An independent reference for tests and benchmarks: nothing here imports ``linreg``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+SEED_TXT = Path(__file__).with_name("seed.txt")
+
+
+def run(N: int = 10, D_in: int = 1, D_out: int = 1, lr: float = 0.07, epochs: int = 40) -> dict:
+    """Cells In [37] to In [40] of the seed, as written; returns the tensors they end with."""
+    torch.manual_seed(42)
+    X = torch.randn(N, D_in)
+    W_true = torch.tensor([[2.0]])
+    b_true = torch.tensor(1.0)
+    y_true = X @ W_true + b_true
+
+    torch.manual_seed(42)
+    W, b = (
+        torch.randn(D_in, D_out, requires_grad=True),
+        torch.randn(1, requires_grad=True),
+    )
+    W0, b0 = W.detach().clone(), b.detach().clone()
+
+    for i in range(epochs):
+        y_hat = X @ W + b
+        loss = torch.mean((y_hat - y_true) ** 2)
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            b -= lr * b.grad
+
+        W.grad.zero_()
+        b.grad.zero_()
+    return dict(X=X, y_true=y_true, W0=W0, b0=b0, W=W, b=b, loss=loss, y_hat=y_hat)
+
+
+def loop(X: torch.Tensor, y_true: torch.Tensor, W, b, lr: float, epochs: int) -> None:  # type: ignore[no-untyped-def]
+    """Cell In [40]'s loop alone, on given tensors (``W`` and ``b`` are leaves requiring grad)."""
+    for i in range(epochs):
+        y_hat = X @ W + b
+        loss = torch.mean((y_hat - y_true) ** 2)
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            b -= lr * b.grad
+
+        W.grad.zero_()
+        b.grad.zero_()
+
+
+def printed_outputs() -> str:
+    """Everything the seed's cells printed, in order, as one text (the notebook part only)."""
+    notebook = SEED_TXT.read_text().split("## What this notebook is doing")[0]
+    cells = re.split(r"^In \[\d+\]:\n", notebook, flags=re.M)[1:]
+    printed = []
+    for cell in cells:
+        # A cell is its code, a blank line, then what it printed (if anything).
+        blocks = [b.strip("\n") for b in cell.split("\n\n") if b.strip()]
+        outputs = [b for b in blocks if not _is_code(b)]
+        printed += outputs
+    return "\n".join(printed)
+
+
+def _is_code(block: str) -> bool:
+    first = block.splitlines()[0]
+    return first.startswith(" ") or bool(re.match(r"(import |[A-Za-z_][\w, ]*=|torch\.|print\(|for |lr, |#|W_true|b_true|y_true)", first))

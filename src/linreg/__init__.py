@@ -1,0 +1,25 @@
+"""Linear regression by full-batch gradient descent in PyTorch: the library the book runs."""
+
+from linreg.data import Data, init_params, make_data
+from linreg.model import gradients, mse, predict
+from linreg.solve import closed_form, design, hessian, max_stable_lr
+from linreg.train import METHODS, DivergenceError, Result, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "Data",
+    "DivergenceError",
+    "Result",
+    "closed_form",
+    "design",
+    "fit",
+    "gradients",
+    "hessian",
+    "init_params",
+    "make_data",
+    "max_stable_lr",
+    "mse",
+    "predict",
+]

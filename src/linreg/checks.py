@@ -1,0 +1,108 @@
+"""Input checks shared by every public function.
+
+Each check raises ``ValueError`` or ``TypeError`` with a message that names the
+argument and what was expected, so a wrong input never becomes a quiet wrong answer.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import torch
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    """Return the torch dtype named by ``dtype`` (``"float32"`` or ``"float64"``)."""
+    if isinstance(dtype, torch.dtype):
+        if dtype in DTYPES.values():
+            return dtype
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    return DTYPES[dtype]
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Return the device named by ``device``; ``"auto"`` picks CUDA when there is one."""
+    name = str(device)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.split(":")[0] not in DEVICES[1:]:
+        raise ValueError(f"device must be one of {list(DEVICES)}, got {device!r}")
+    resolved = torch.device(name)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} was asked for, but CUDA is not available here")
+    return resolved
+
+
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an int that is at least 1."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def epochs(value: object) -> int:
+    """``value`` as a number of epochs: an int that is at least 0."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"epochs must be an integer, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"epochs must be >= 0, got {value}")
+    return int(value)
+
+
+def learning_rate(value: object) -> float:
+    """``value`` as a learning rate: a positive, finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"lr must be a real number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"lr must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def tensor(name: str, t: object, ndim: int | tuple[int, ...]) -> torch.Tensor:
+    """Check that ``t`` is a non-empty, finite, floating-point tensor of rank ``ndim``."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    ranks = (ndim,) if isinstance(ndim, int) else ndim
+    if t.ndim not in ranks:
+        want = " or ".join(str(r) for r in ranks)
+        raise ValueError(f"{name} must have rank {want}, got shape {tuple(t.shape)}")
+    if t.dtype not in DTYPES.values():
+        raise TypeError(f"{name} must be float32 or float64, got {t.dtype}")
+    if t.ndim and t.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return t
+
+
+def same_device_and_dtype(**tensors: torch.Tensor) -> None:
+    """Inputs on different devices or dtypes are an error, never a silent copy."""
+    (first, t0), *rest = tensors.items()
+    for name, t in rest:
+        if t.device != t0.device:
+            raise ValueError(f"{name} is on {t.device} but {first} is on {t0.device}")
+        if t.dtype != t0.dtype:
+            raise TypeError(f"{name} is {t.dtype} but {first} is {t0.dtype}")
+
+
+def problem(X: object, y: object, W: object, b: object) -> tuple[int, int, int]:
+    """Check a regression problem's tensors together; return ``(N, D_in, D_out)``."""
+    X = tensor("X", X, 2)
+    y = tensor("y", y, 2)
+    W = tensor("W", W, 2)
+    b = tensor("b", b, 1)
+    same_device_and_dtype(X=X, y=y, W=W, b=b)
+    (N, D_in), D_out = X.shape, y.shape[1]
+    if y.shape[0] != N:
+        raise ValueError(f"X has {N} rows but y has {y.shape[0]}; they must match")
+    if W.shape != (D_in, D_out):
+        raise ValueError(f"W must have shape (D_in, D_out) = {(D_in, D_out)}, got {tuple(W.shape)}")
+    if b.shape != (D_out,):
+        raise ValueError(f"b must have shape (D_out,) = {(D_out,)}, got {tuple(b.shape)}")
+    return N, D_in, D_out

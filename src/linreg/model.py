@@ -1,0 +1,55 @@
+r"""The model, its loss and the loss's gradients: one function per equation.
+
+Unchecked on purpose: these run inside the training loop, where the inputs were
+checked once before the first epoch (:func:`linreg.checks.problem`).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def predict(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    r"""The model :math:`\hat y = XW + b`, with ``b`` broadcast to every row.
+
+    Examples
+    --------
+    >>> predict(torch.tensor([[1.0], [2.0]]), torch.tensor([[2.0]]), torch.tensor([1.0]))
+    tensor([[3.],
+            [5.]])
+    """
+    return X @ W + b
+
+
+def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Mean squared error :math:`\frac{1}{N D_{out}} \lVert \hat y - y \rVert_F^2`.
+
+    ``torch.mean`` averages over all ``N * D_out`` entries, not over the ``N`` rows.
+
+    Examples
+    --------
+    >>> mse(torch.tensor([[1.0, 3.0]]), torch.tensor([[0.0, 0.0]]))
+    tensor(5.)
+    """
+    return torch.mean((y_hat - y) ** 2)
+
+
+def gradients(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Analytic gradients of :func:`mse` of :func:`predict` with respect to ``W`` and ``b``.
+
+    .. math::
+
+        \nabla_W \mathcal{L} = \tfrac{2}{N D_{out}} X^\top (XW + b - y), \qquad
+        \nabla_b \mathcal{L} = \tfrac{2}{N D_{out}} \mathbf{1}^\top (XW + b - y)
+
+    Examples
+    --------
+    >>> X, y = torch.tensor([[1.0], [2.0]]), torch.tensor([[3.0], [5.0]])
+    >>> gradients(X, y, torch.tensor([[0.0]]), torch.tensor([0.0]))
+    (tensor([[-13.]]), tensor([-8.]))
+    """
+    R = predict(X, W, b) - y
+    scale = 2.0 / R.numel()
+    return scale * (X.T @ R), scale * R.sum(dim=0)

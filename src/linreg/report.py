@@ -1,0 +1,55 @@
+"""The seed notebook's printed report, line for line, from a run of the library."""
+
+from __future__ import annotations
+
+import torch
+
+from linreg.data import Data
+from linreg.train import Result
+
+
+def _held(t: torch.Tensor, result: Result) -> torch.Tensor:
+    # The seed's parameters are leaves that require grad; show them as the method holds them.
+    return t.detach().clone().requires_grad_(result.method == "autograd")
+
+
+def _with_grad_fn(t: torch.Tensor, grad_fn: str | None) -> str:
+    # Result keeps detached tensors; the name of the op that made y_hat was recorded by the run.
+    text = repr(t)
+    return text if grad_fn is None else f"{text[:-1]}, grad_fn=<{grad_fn}>)"
+
+
+def seed_report(data: Data, W0: torch.Tensor, b0: torch.Tensor, result: Result) -> str:
+    """The lines the seed notebook prints, for this data, these initial parameters and this run.
+
+    Examples
+    --------
+    >>> from linreg import fit, init_params, make_data
+    >>> data, (W0, b0) = make_data(), init_params()
+    >>> report = seed_report(data, W0, b0, fit(data.X, data.y_true, W0, b0))
+    >>> for line in report.splitlines()[13:17]:
+    ...     print(line)
+    Final Loss: 0.0007
+    Final W: tensor([[1.9722]], requires_grad=True)
+    Final b: tensor([1.0117], requires_grad=True)
+    Final y_hats: tensor([[ 1.6757],
+    """
+    W, b = _held(W0, result), _held(b0, result)
+    lines = [
+        f"X[:3]: {data.X[:3]}",
+        f"X.shape: {data.X.shape}",
+        f"W_true: {data.W_true}",
+        f"b_true: {data.b_true}",
+        "---- y_true[:3]:",
+        f"{data.y_true[:3]}",
+        f"W.shape: {W.shape}",
+        f"W[:3]: {W[:3]}",
+        f"b: {b}",
+    ]
+    if result.final_loss is not None:
+        lines.append(f"Final Loss: {result.final_loss:.4f}")
+    lines += [f"Final W: {_held(result.W, result)}", f"Final b: {_held(result.b, result)}"]
+    if result.y_hat is not None:
+        lines.append(f"Final y_hats: {_with_grad_fn(result.y_hat, result.y_hat_grad_fn)}")
+    lines.append(f"True y_hats: {data.y_true}")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+r"""What gradient descent is heading for, and how fast it may go there.
+
+Both rest on the design matrix :math:`Z = [X \; \mathbf{1}]`: with
+:math:`\theta = [W; b]` the loss is :math:`\frac{1}{N D_{out}} \lVert Z\theta - y \rVert_F^2`,
+a quadratic whose Hessian is :math:`\frac{2}{N D_{out}} Z^\top Z` for each output column.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from linreg import checks
+
+
+def design(X: torch.Tensor) -> torch.Tensor:
+    r""":math:`Z = [X \; \mathbf{1}]`, the inputs with a column of ones for the bias."""
+    return torch.cat([X, torch.ones_like(X[:, :1])], dim=1)
+
+
+def hessian(X: torch.Tensor, D_out: int = 1) -> torch.Tensor:
+    r"""The loss's Hessian in one output column, :math:`\frac{2}{N D_{out}} Z^\top Z`.
+
+    It does not depend on ``y``, ``W`` or ``b``: the loss is quadratic.
+
+    Examples
+    --------
+    >>> hessian(torch.tensor([[1.0], [3.0]]))
+    tensor([[10.,  4.],
+            [ 4.,  2.]])
+    """
+    X = checks.tensor("X", X, 2)
+    D_out = checks.positive_int("D_out", D_out)
+    Z = design(X)
+    return 2.0 / (X.shape[0] * D_out) * (Z.T @ Z)
+
+
+def max_stable_lr(X: torch.Tensor, D_out: int = 1) -> float:
+    r"""The largest stable learning rate of full-batch gradient descent, :math:`2/\lambda_{max}`.
+
+    Along the Hessian's top eigenvector each step multiplies the error by
+    :math:`1 - \eta\lambda_{max}`; above this bound its size grows every epoch.
+
+    Examples
+    --------
+    >>> round(max_stable_lr(torch.tensor([[1.0], [3.0]])), 4)
+    0.1716
+    """
+    H = hessian(X, D_out).double()
+    return 2.0 / float(torch.linalg.eigvalsh(H)[-1])
+
+
+def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The least-squares solution :math:`\theta^\star = \arg\min \lVert Z\theta - y \rVert`.
+
+    Solved in float64 and returned in ``X``'s dtype, on ``X``'s device.
+
+    Examples
+    --------
+    >>> X = torch.tensor([[0.0], [1.0], [2.0]])
+    >>> closed_form(X, 3 * X + 1)
+    (tensor([[3.]]), tensor([1.]))
+    """
+    X, y = checks.tensor("X", X, 2), checks.tensor("y", y, 2)
+    checks.same_device_and_dtype(X=X, y=y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match")
+    Z = design(X).double().cpu()
+    theta = torch.linalg.lstsq(Z, y.double().cpu(), driver="gelsd").solution
+    theta = theta.to(X.device, X.dtype)
+    return theta[:-1], theta[-1]

@@ -1,0 +1,161 @@
+r"""Full-batch gradient descent, :math:`W \leftarrow W - \eta \nabla_W \mathcal{L}`, three ways.
+
+``"autograd"``
+    The seed's loop: ``loss.backward()``, updates under ``torch.no_grad()``, then zeroed grads.
+``"analytic"``
+    The same steps with :func:`linreg.model.gradients` in place of autograd.
+``"sufficient"``
+    One pass over the data forms :math:`Z^\top Z` and :math:`Z^\top y` (:math:`Z = [X\;\mathbf 1]`);
+    every epoch then costs :math:`O(D^2)` whatever ``N`` is, on the same trajectory.
+
+All three follow one trajectory (to float tolerance); ``"autograd"`` is bit-identical to the seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from linreg import checks
+from linreg.model import gradients, mse, predict
+from linreg.solve import design, max_stable_lr
+
+METHODS = ("autograd", "analytic", "sufficient")
+
+
+class DivergenceError(ArithmeticError):
+    """Training produced a non-finite loss: the learning rate is too large for the data."""
+
+    def __init__(self, epoch: int, lr: float, max_lr: float) -> None:
+        self.epoch, self.lr, self.max_stable_lr = epoch, lr, max_lr
+        super().__init__(
+            f"training diverged: the loss became non-finite at epoch {epoch} with lr={lr:g}; "
+            f"the largest stable learning rate for this data is 2/lambda_max = {max_lr:.6g}"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run of :func:`fit` produced, and what was run.
+
+    ``losses[i]`` is the loss of epoch ``i + 1``, computed before that epoch's update.
+    ``final_loss`` and ``y_hat`` belong to the last epoch, before its update: they are
+    the seed's "Final Loss" and "Final y_hats". ``loss_after`` is the loss of the
+    returned ``W`` and ``b``, after the last update.
+    """
+
+    W: torch.Tensor
+    b: torch.Tensor
+    losses: torch.Tensor
+    y_hat: torch.Tensor | None
+    loss_after: float
+    lr: float
+    epochs: int
+    method: str
+    device: torch.device
+    dtype: torch.dtype
+    y_hat_grad_fn: str | None = None
+
+    @property
+    def final_loss(self) -> float | None:
+        """The last epoch's loss before its update (the seed's "Final Loss"); None if 0 epochs."""
+        return float(self.losses[-1]) if self.epochs else None
+
+
+def _autograd(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+    W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    y_hat = None
+    for _ in range(epochs):
+        y_hat = X @ W + b
+        loss = torch.mean((y_hat - y) ** 2)
+        loss.backward()
+        with torch.no_grad():  # the update is not part of the model: keep it off the graph
+            W -= lr * W.grad
+            b -= lr * b.grad
+        W.grad.zero_()  # backward() accumulates: without this, epochs would add up
+        b.grad.zero_()
+        losses.append(loss.detach())
+    return W.detach(), b.detach(), y_hat
+
+
+def _analytic(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+    y_hat = None
+    for _ in range(epochs):
+        y_hat = predict(X, W, b)
+        losses.append(mse(y_hat, y))
+        dW, db = gradients(X, y, W, b)
+        W, b = W - lr * dW, b - lr * db
+    return W, b, y_hat
+
+
+def _sufficient(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+    # L(theta) = (tr(theta' G theta) - 2 tr(theta' c) + y'y) / (N D_out), G = Z'Z, c = Z'y
+    Z = design(X)
+    G, c, yy, n = Z.T @ Z, Z.T @ y, (y * y).sum(), y.numel()
+    theta = before = torch.cat([W, b[None, :]])
+    for _ in range(epochs):
+        Gtheta = G @ theta
+        losses.append(((theta * (Gtheta - 2 * c)).sum() + yy) / n)
+        before, theta = theta, theta - (2 * lr / n) * (Gtheta - c)
+    # the last epoch's predictions cost one more pass over X, once, not once per epoch
+    y_hat = predict(X, before[:-1], before[-1]) if epochs else None
+    return theta[:-1], theta[-1], y_hat
+
+
+_STEPS = {"autograd": _autograd, "analytic": _analytic, "sufficient": _sufficient}
+
+
+def fit(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    lr: float = 0.07,
+    epochs: int = 40,
+    method: str = "autograd",
+) -> Result:
+    r"""Run ``epochs`` steps of full-batch gradient descent on :func:`linreg.model.mse`.
+
+    Training runs where its inputs are; inputs on different devices are an error.
+    ``W`` and ``b`` are not modified.
+
+    Raises
+    ------
+    DivergenceError
+        If a loss is non-finite; says at which epoch, and the largest stable ``lr``.
+
+    Examples
+    --------
+    >>> from linreg import make_data, init_params
+    >>> data = make_data()
+    >>> result = fit(data.X, data.y_true, *init_params(), lr=0.07, epochs=40)
+    >>> print(f"Final Loss: {result.final_loss:.4f}")
+    Final Loss: 0.0007
+    >>> result.W, result.b
+    (tensor([[1.9722]]), tensor([1.0117]))
+    """
+    checks.problem(X, y, W, b)
+    lr, epochs = checks.learning_rate(lr), checks.epochs(epochs)
+    if method not in _STEPS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    losses: list[torch.Tensor] = []
+    W_out, b_out, y_hat = _STEPS[method](X, y, W.detach(), b.detach(), lr, epochs, losses)
+    trace = torch.stack(losses) if losses else X.new_empty(0)
+    finite = torch.isfinite(trace)
+    if not bool(finite.all()):
+        first = int((~finite).nonzero()[0, 0]) + 1
+        raise DivergenceError(first, lr, max_stable_lr(X, y.shape[1]))
+    return Result(
+        W=W_out,
+        b=b_out,
+        losses=trace,
+        y_hat=None if y_hat is None else y_hat.detach(),
+        loss_after=float(mse(predict(X, W_out, b_out), y)),
+        lr=lr,
+        epochs=epochs,
+        method=method,
+        device=X.device,
+        dtype=X.dtype,
+        y_hat_grad_fn=None if y_hat is None or y_hat.grad_fn is None else type(y_hat.grad_fn).__name__,
+    )
