@@ -1,0 +1,113 @@
+"""Shared fixtures: the book built once per session, served on loopback, and a browser page.
+
+The book is built from scratch with forced execution, so every number it shows was
+computed in this test run. The browser is Debian's Chromium driven by Playwright; every
+request that leaves the served site is blocked and recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+# Test artifacts (screenshots) live under the build folder, beside the book `make book` builds.
+ARTIFACTS = DOCS / "_build" / "test-artifacts"
+
+
+def sphinx(builder: str, out: Path, doctrees: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """Run one Sphinx builder the way the README's build does: warnings are errors."""
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-b", builder]
+    cmd += ["-d", str(doctrees), *options, str(DOCS), str(out)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole book, built from scratch with forced execution; returns the html folder."""
+    out = tmp_path_factory.mktemp("book")
+    run = sphinx("html", out / "html", out / "doctrees", "-j", "auto", "-D", "nb_execution_mode=force")
+    assert run.returncode == 0, f"the book's build failed:\n{run.stdout[-5000:]}\n{run.stderr[-10000:]}"
+    return out / "html"
+
+
+@pytest.fixture(scope="session")
+def site(book: Path) -> Iterator[str]:
+    """The built book served on loopback; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Seen:
+    """What a page did: requests blocked for leaving the site, failed requests, console errors."""
+
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Debian Chromium (installed by `make test`), driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: `make test` installs it with apt"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, site: str):  # type: ignore[no-untyped-def]
+    """A fresh page whose requests outside the served site are blocked and recorded in ``page.seen``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    seen = Seen()
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if r.request.url.startswith(site) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            seen.blocked.append(r.request.url)
+            r.abort()
+
+    tab.route("**/*", route)
+    tab.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: seen.console_errors.append(str(e)))
+    tab.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
+    tab.seen = seen
+    yield tab
+    context.close()
