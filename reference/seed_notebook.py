@@ -70,4 +70,6 @@ def printed_outputs() -> str:
 
 def _is_code(block: str) -> bool:
     first = block.splitlines()[0]
-    return first.startswith(" ") or bool(re.match(r"(import |[A-Za-z_][\w, ]*=|torch\.|print\(|for |lr, |#|W_true|b_true|y_true)", first))
+    return first.startswith(" ") or bool(
+        re.match(r"(import |[A-Za-z_][\w, ]*=|torch\.|print\(|for |lr, |#|W_true|b_true|y_true)", first)
+    )

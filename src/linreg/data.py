@@ -6,8 +6,8 @@ r"""The data of the seed notebook, in general shapes.
     y_{true} = X W_{true} + b_{true} \in \mathbb{R}^{N \times D_{out}}
 
 Random numbers are drawn in float32 on the CPU from a generator seeded here, then
-moved to the requested device and dtype: so the seed's numbers are the same on every
-device, and a float64 run solves the very same problem in more precision.
+cast to the requested dtype and moved to the requested device: so the seed's numbers
+are the same on every device, and a float64 run starts from the very same ``X``.
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ def make_data(
     if W_true.ndim != 2:
         raise ValueError(f"W_true must have shape {(D_in, D_out)}, got a scalar")
     b_true = torch.tensor(1.0) if b_true is None else _as_tensor("b_true", b_true, (D_out,))
-    X = _randn(torch.Generator().manual_seed(seed), N, D_in)
+    X = _randn(torch.Generator().manual_seed(seed), N, D_in).to(precision)
+    W_true, b_true = W_true.to(precision), b_true.to(precision)
     y_true = X @ W_true + b_true
-    return Data(*(t.to(where, precision) for t in (X, y_true, W_true, b_true)))
+    return Data(*(t.to(where) for t in (X, y_true, W_true, b_true)))
 
 
 def init_params(

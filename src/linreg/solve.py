@@ -45,7 +45,7 @@ def max_stable_lr(X: torch.Tensor, D_out: int = 1) -> float:
     >>> round(max_stable_lr(torch.tensor([[1.0], [3.0]])), 4)
     0.1716
     """
-    H = hessian(X, D_out).double()
+    H = hessian(X.double(), D_out)  # float64: the bound is a property of the data, not of its dtype
     return 2.0 / float(torch.linalg.eigvalsh(H)[-1])
 
 
