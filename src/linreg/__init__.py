@@ -3,6 +3,7 @@
 from linreg.data import Data, init_params, make_data
 from linreg.model import gradients, mse, predict
 from linreg.solve import closed_form, design, hessian, max_stable_lr
+from linreg.sweep import Sweep, sweep
 from linreg.train import METHODS, DivergenceError, Result, fit
 
 __version__ = "0.1.0"
@@ -12,6 +13,7 @@ __all__ = [
     "Data",
     "DivergenceError",
     "Result",
+    "Sweep",
     "closed_form",
     "design",
     "fit",
@@ -22,4 +24,5 @@ __all__ = [
     "max_stable_lr",
     "mse",
     "predict",
+    "sweep",
 ]
