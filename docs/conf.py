@@ -1,5 +1,90 @@
-# Sphinx configuration: the book's owner expands this.
-project = "linreg"
-extensions = ["myst_nb"]
+"""Sphinx configuration of the book. Every setting here says why it is set."""
+
+import os
+import sys
+from pathlib import Path
+
+import linreg
+
+# bookext.py, beside this file: the cache key, local MathJax, the notebook download.
+sys.path.insert(0, str(Path(__file__).parent))
+from bookext import repository_options
+
+project = "Linear regression by gradient descent"
+author = "The linreg book team"
+copyright = "2025, the linreg book team"
+release = version = linreg.__version__
+
+extensions = [
+    "myst_nb",  # MyST markdown pages that are notebooks, executed at build time
+    "sphinx.ext.autodoc",  # the API page is the library's own docstrings
+    "sphinx.ext.napoleon",  # which are numpy-style
+    "sphinx.ext.doctest",  # reader-facing examples are run by `-b doctest`
+    "sphinx_copybutton",
+    "bookext",
+]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["book.css"]
+
+# -- Every warning is an error (the build runs with -W --keep-going), and so is every
+#    unresolved cross-reference (-n). Intersphinx would need the network; without it
+#    torch's types cannot resolve, so they are the only references let through.
+nitpicky = True
+nitpick_ignore_regex = [(r"py:.*", r"torch\..*")]
+
+# -- MyST: math in $...$ and $$...$$ (numbered with a label), and ::: fences for margins.
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_dmath_double_inline = True
+math_number_all = False
+math_eqref_format = "({number})"
+myst_heading_anchors = 2
+
+# -- Execution. `cache`: a prose-only edit re-executes nothing; the cache's location is
+#    keyed on the library's source (bookext.py), so a library edit re-executes everything.
+#    Tests override this with -D nb_execution_mode=force.
+nb_execution_mode = "cache"
+# A failing cell must not crash Sphinx (the traceback would be lost, myst-nb issue 616):
+# it is a warning, -W fails the build, and the log shows the cell's traceback.
+nb_execution_raise_on_error = False
+nb_execution_show_tb = True
+nb_execution_allow_errors = False
+nb_execution_timeout = 120
+# Anything a cell writes to stderr (a warning, a log line) is a warning too, so the build fails.
+nb_output_stderr = "warn"
+nb_merge_streams = True
+# Tables that cells build (shapes, predictions) are markdown with math: render them as MyST.
+nb_render_markdown_format = "myst"
+# The kernel is the interpreter that runs Sphinx: jupyter_client starts the `python3`
+# kernelspec with sys.executable, so the kernels import the same linreg as autodoc.
+nb_kernel_rgx_aliases = {".*": "python3"}
+
+# -- Doctest: the `{doctest}` blocks of the pages. Docstring examples pulled in by autodoc
+#    would run in the page's namespace and fail; pytest --doctest-modules runs them instead.
+doctest_test_doctest_blocks = ""
+
+# -- API reference.
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+napoleon_use_rtype = False
+# Parse the docstrings' type lines (`{"cpu", "cuda"}`, `int, optional`) as numpy-style types.
+napoleon_preprocess_types = True
+
+# -- Theme.
 html_theme = "sphinx_book_theme"
-exclude_patterns = ["_build"]
+html_title = "Linear regression by gradient descent"
+html_last_updated_fmt = ""
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "use_download_button": True,  # the page's source and its executed notebook
+    "use_sidenotes": True,  # footnotes become margin notes
+    # Repository, edit and launch buttons where Read the Docs tells us the repository.
+    **repository_options(os.environ.get("READTHEDOCS_GIT_CLONE_URL")),
+}
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True

@@ -57,10 +57,11 @@ def make_data(
     ----------
     N, D_in, D_out : int
         Samples, input features, outputs per sample.
-    W_true : tensor of shape (D_in, D_out), optional
-        Defaults to 2 everywhere (the seed's ``[[2.0]]``).
-    b_true : tensor of shape (D_out,) or a scalar, optional
-        Defaults to the scalar 1 (the seed's ``torch.tensor(1.0)``), broadcast over outputs.
+    W_true : torch.Tensor or float, optional
+        Shape (D_in, D_out). Defaults to 2 everywhere (the seed's ``[[2.0]]``).
+    b_true : torch.Tensor or float, optional
+        Shape (D_out,), or a scalar. Defaults to the scalar 1 (the seed's
+        ``torch.tensor(1.0)``), broadcast over outputs.
     seed : int
         Seeds the generator that draws ``X``.
     device : {"cpu", "cuda", "auto"}
