@@ -1,0 +1,197 @@
+"""The learning-rate explorer in headless Chromium: keyboard, seed numbers, divergence, phone, dark mode."""
+
+import itertools
+import json
+import re
+
+import pytest
+from reference import seed_notebook
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+FIGURE = ".lr-explorer[data-ready]"
+SLIDER = ".lr-explorer input[type=range]"
+
+
+def seed_printed(label: str) -> str:
+    match = re.search(rf"^{re.escape(label)}: (.*)$", seed_notebook.printed_outputs(), flags=re.M)
+    assert match, label
+    return match.group(1)
+
+
+def open_explorer(page, site, *, dark: bool = False, width: int = 1280):  # type: ignore[no-untyped-def]
+    if dark:
+        # How the theme stores a reader's choice of dark mode, read before the page draws.
+        page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site + "explorer.html")
+    page.wait_for_selector(FIGURE)
+    page.locator(FIGURE).scroll_into_view_if_needed()
+    return json.loads(page.locator(".lr-explorer script.lr-explorer-data").text_content())
+
+
+def drawn(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The SVG path data of the current run: its loss curve and its (W, b) path."""
+    return page.locator(".lr-explorer path.lre-run-line").evaluate_all(
+        "els => els.map(e => e.getAttribute('d'))"
+    )
+
+
+def state(page) -> dict:  # type: ignore[no-untyped-def]
+    slider = page.locator(SLIDER)
+    return {
+        "value": int(slider.input_value()),
+        "valuetext": slider.get_attribute("aria-valuetext"),
+        "drawn": drawn(page),
+        "final_loss": page.locator(".lr-explorer .lre-final-loss").text_content(),
+        "status": page.locator(".lr-explorer-status").text_content(),
+        "diverging": "is-diverging" in (page.locator(".lr-explorer").get_attribute("class") or ""),
+    }
+
+
+def assert_clean(page) -> None:  # type: ignore[no-untyped-def]
+    assert page.seen.console_errors == []
+    assert page.seen.blocked == []
+    assert page.seen.failed == []
+
+
+def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, site):
+    data = open_explorer(page, site)
+    n = len(data["lrs"])
+    slider = page.locator(SLIDER)
+    assert slider.get_attribute("aria-valuetext")
+    label = page.locator(f"label[for='{slider.get_attribute('id')}']")
+    assert label.text_content().startswith("Learning rate")
+    slider.focus()
+    seen = [state(page)]
+    for key in ("ArrowRight", "End", "Home"):
+        page.keyboard.press(key)
+        seen.append(state(page))
+    assert [s["value"] for s in seen] == [data["seed_index"], data["seed_index"] + 1, n - 1, 0]
+    for before, after in itertools.pairwise(seen):
+        assert after["valuetext"] != before["valuetext"]
+        # both panels redraw: the loss curve and the (W, b) path
+        assert all(a != b for a, b in zip(after["drawn"], before["drawn"], strict=True)), (before, after)
+        assert all(after["drawn"])
+    assert_clean(page)
+
+
+def test_at_007_the_figure_shows_the_seeds_final_numbers(page, site):
+    data = open_explorer(page, site)
+    i = data["seed_index"]
+    assert data["lrs"][i] == 0.07
+    assert int(page.locator(SLIDER).input_value()) == i  # it opens on the seed's run
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_printed("Final Loss")
+    readout = page.locator(".lr-explorer-readout").text_content()
+    (W,) = re.findall(r"-?\d+\.\d+", seed_printed("Final W"))
+    (b,) = re.findall(r"-?\d+\.\d+", seed_printed("Final b"))
+    assert "0.0700" in readout
+    assert f"W {W}" in readout
+    assert f"b {b}" in readout
+    # back to 0.07 by keyboard, from elsewhere: the same numbers
+    page.locator(SLIDER).focus()
+    page.keyboard.press("Home")
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() != seed_printed("Final Loss")
+    for _ in range(i):
+        page.keyboard.press("ArrowRight")
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_printed("Final Loss")
+    assert "seed" in page.locator(SLIDER).get_attribute("aria-valuetext")
+    assert_clean(page)
+
+
+def test_above_the_stability_bound_the_figure_says_it_diverges(page, site):
+    data = open_explorer(page, site)
+    bound = data["max_stable_lr"]
+    first_above = next(k for k, lr in enumerate(data["lrs"]) if lr > bound)
+    assert first_above < len(data["lrs"]) - 1  # the grid reaches past the bound
+    page.locator(SLIDER).focus()
+    page.keyboard.press("Home")
+    for _ in range(first_above - 1):
+        page.keyboard.press("ArrowRight")
+    below = state(page)
+    page.keyboard.press("ArrowRight")
+    above = state(page)
+    page.keyboard.press("End")
+    end = state(page)
+    assert not below["diverging"]
+    assert "Diverges" not in below["status"]
+    for s in (above, end):
+        assert s["diverging"]
+        assert s["status"].startswith("Diverges")
+        assert f"2/λmax = {bound:.4f}" in s["status"]
+        assert "diverges" in s["valuetext"]
+    # the bound itself is marked beside the slider, with its value
+    assert f"{bound:.4f}" in page.locator(".lr-explorer-scale").text_content()
+    assert_clean(page)
+
+
+def test_at_phone_width_the_figure_fits(page, site):
+    open_explorer(page, site, width=390)
+    widths = page.evaluate(
+        """() => {
+            const fig = document.querySelector('.lr-explorer');
+            const box = fig.getBoundingClientRect();
+            // what a reader sees: the controls, the marks, the text and both panels
+            const inner = [...fig.querySelectorAll('svg, input, .lr-explorer-scale *, p, p > *')]
+                .map(e => e.getBoundingClientRect()).map(r => [r.left, r.right]);
+            return {left: box.left, right: box.right, inner,
+                    page: document.documentElement.scrollWidth, viewport: window.innerWidth};
+        }"""
+    )
+    assert widths["page"] <= widths["viewport"]
+    assert widths["left"] >= 0
+    assert widths["right"] <= widths["viewport"]
+    for left, right in widths["inner"]:
+        assert widths["left"] <= left
+        assert right <= widths["right"] + 0.5
+    assert_clean(page)
+
+
+CONTRAST = """
+(selector) => {
+  const rgba = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  // What shows behind an element: its ancestors' backgrounds, translucent ones composited.
+  const background = (e) => {
+    const layers = [];
+    for (; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      const alpha = c.length === 3 ? 1 : c[3];
+      if (alpha > 0) layers.push([c[0], c[1], c[2], alpha]);
+      if (alpha === 1) break;
+    }
+    let out = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) out = [r, g, b].map((v, k) => a * v + (1 - a) * out[k]);
+    return out;
+  };
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  return [...document.querySelectorAll(selector)].map((e) => {
+    const style = getComputedStyle(e);
+    const fg = rgba(e instanceof SVGElement ? style.fill : style.color);
+    const [a, b] = [luminance(fg), luminance(background(e))].sort((x, y) => y - x);
+    return [e.textContent.trim().slice(0, 40), (a + 0.05) / (b + 0.05)];
+  });
+}
+"""
+
+
+TEXT = (".lr-explorer label", ".lr-explorer-readout", ".lr-explorer-status", ".lr-explorer text")
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_text_is_readable_in_light_and_dark_mode(page, site, dark):
+    open_explorer(page, site, dark=dark)
+    assert page.evaluate("document.documentElement.dataset.theme") == ("dark" if dark else "light")
+    for case in ("the seed's run", "a diverging run"):
+        if case == "a diverging run":
+            page.locator(SLIDER).focus()
+            page.keyboard.press("End")
+        for selector in TEXT:
+            ratios = page.evaluate(CONTRAST, selector)
+            assert ratios, selector
+            # WCAG AA for normal text, which also covers the SVG's small labels
+            low = [(text, round(ratio, 2)) for text, ratio in ratios if text and ratio < 4.5]
+            assert low == [], (case, selector)
+    assert_clean(page)
