@@ -7,6 +7,7 @@ request that leaves the served site is blocked and recorded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -60,7 +61,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @dataclass
 class Seen:
-    """What a page did: requests blocked for leaving the site, failed requests, console errors."""
+    """What a page did: requests blocked for leaving the site, failed requests, console errors.
+
+    ``failed`` holds the site's requests that failed (network error, aborted) and those it
+    answered with an HTTP error status (``404 http://...``): a reader's browser shows both as
+    broken resources.
+    """
 
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -90,24 +96,50 @@ def browser():  # type: ignore[no-untyped-def]
         launched.close()
 
 
-@pytest.fixture
-def page(browser, site: str):  # type: ignore[no-untyped-def]
-    """A fresh page whose requests outside the served site are blocked and recorded in ``page.seen``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
+@contextlib.contextmanager
+def watched_page(browser, site: str, **context_options):  # type: ignore[no-untyped-def]
+    """A fresh browser context and page; every request outside ``site`` is blocked and recorded.
+
+    The routing is on the context, so popups and new tabs opened from the page are watched
+    too. ``context_options`` go to ``browser.new_context`` (e.g. ``color_scheme="dark"``).
+    """
+    options = {"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **context_options}
+    context = browser.new_context(**options)
     seen = Seen()
 
     def route(r):  # type: ignore[no-untyped-def]
-        if r.request.url.startswith(site) or r.request.url.startswith("data:"):
+        if r.request.url.startswith((site, "data:", "blob:")):
             r.continue_()
         else:
             seen.blocked.append(r.request.url)
             r.abort()
 
-    tab.route("**/*", route)
-    tab.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: seen.console_errors.append(str(e)))
-    tab.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
+    def response(r):  # type: ignore[no-untyped-def]
+        if r.url.startswith(site) and r.status >= 400:
+            seen.failed.append(f"{r.status} {r.url}")
+
+    context.route("**/*", route)
+    context.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
+    context.on("weberror", lambda e: seen.console_errors.append(str(e.error)))
+    context.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
+    context.on("response", response)
+    tab = context.new_page()
     tab.seen = seen
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def open_page(browser, site: str):  # type: ignore[no-untyped-def]
+    """``open_page(**context_options)``: a context manager for a watched page (see ``watched_page``),
+    for tests that need several pages or non-default context options."""
+    return functools.partial(watched_page, browser, site)
+
+
+@pytest.fixture
+def page(browser, site: str):  # type: ignore[no-untyped-def]
+    """A fresh page whose requests outside the served site are blocked and recorded in ``page.seen``."""
+    with watched_page(browser, site) as tab:
+        yield tab
