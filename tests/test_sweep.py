@@ -167,3 +167,15 @@ def test_bad_problems_are_refused_as_fit_refuses_them(seed_problem):
         sweep(X[:5], y, W, b, [0.1])
     with pytest.raises(TypeError, match="epochs"):
         sweep(X, y, W, b, [0.1], epochs=2.5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_the_runs_stay_there_and_match_the_cpus(seed_problem):
+    lrs = [0.07, 0.5, 1.0]
+    cpu = sweep(*seed_problem, lrs, epochs=40)
+    gpu = sweep(*(t.cuda() for t in seed_problem), lrs, epochs=40)
+    assert gpu.losses.device.type == "cuda"
+    assert gpu.W.device.type == "cuda"
+    torch.testing.assert_close(gpu.losses.cpu(), cpu.losses, rtol=1e-4, atol=1e-9)
+    torch.testing.assert_close(gpu.W.cpu(), cpu.W, rtol=1e-4, atol=1e-6)
+    assert gpu.diverged.tolist() == cpu.diverged.tolist()
