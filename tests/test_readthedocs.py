@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -35,8 +38,6 @@ def config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    import json
-
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
@@ -185,3 +186,51 @@ def test_hosted_torch_is_the_release_the_book_is_tested_with(config) -> None:
     tested = Requirement(match.group(1))
     hosted = Version(next(iter(torch.specifier)).version)
     assert tested.specifier.contains(hosted), f"hosted {hosted}, tested with {tested}"
+
+
+# --- the hosted build, replayed -----------------------------------------------------------------
+
+CLONE_URL = "https://github.com/example/linreg.git"
+
+
+@pytest.mark.book
+def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(tmp_path: Path) -> None:
+    """tools/rtd_replay.py: Read the Docs' steps, in order, on a clean clone of HEAD, in a fresh
+    venv (~2 min here). The site builds with -W, on the CPU torch, with the hosted buttons."""
+    workdir = tmp_path / "rtd"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "rtd_replay.py"),
+            "--workdir",
+            str(workdir),
+            "--clone-url",
+            CLONE_URL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert run.returncode == 0, f"the replay failed:\n{run.stdout[-8000:]}\n{run.stderr[-3000:]}"
+    summary = json.loads((workdir / "replay.json").read_text(encoding="utf-8"))
+    assert summary["ok"], summary["problems"]
+    assert [s["step"] for s in summary["steps"]] == [
+        "checkout",
+        "create_environment",
+        "install",  # pip setuptools
+        "install",  # sphinx, latest
+        "pre_install",  # the CPU torch
+        "install",  # .[docs], only-if-needed
+        "build",
+    ]
+    assert summary["warnings_in_build_log"] == 0
+    assert summary["torch"]["version"].endswith("+cpu")
+    assert summary["torch"]["cuda"] is None
+    assert summary["torch"]["nvidia"] == []
+    html = Path(summary["html"])
+    assert html == workdir / "checkout" / "_readthedocs" / "html"
+    # Hosted, the book links its repository and an edit button (READTHEDOCS_GIT_CLONE_URL).
+    index = (html / "index.html").read_text(encoding="utf-8")
+    repository = CLONE_URL.removesuffix(".git")
+    assert f'href="{repository}"' in index, "no repository button on the hosted book"
+    assert f"{repository}/edit/main/docs/index.md" in index, "no edit button on the hosted book"
