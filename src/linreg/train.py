@@ -142,6 +142,35 @@ def _sufficient(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
 _STEPS = {"autograd": _autograd, "analytic": _analytic, "sufficient": _sufficient}
 
 
+def run_epochs(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    lr: float,
+    epochs: int,
+    method: str = "autograd",
+) -> list[torch.Tensor]:
+    """The loop of :func:`fit` alone, unchecked: returns the epochs' losses, one 0-d tensor each.
+
+    No input checks, no divergence check, no result: what an epoch costs, for timing it
+    (the book's scaling page, ``benchmarks``). To train, call :func:`fit`.
+    With ``method="sufficient"`` this includes the one pass of :func:`sufficient_statistics`;
+    :func:`sufficient_epochs` times the epochs alone.
+
+    Examples
+    --------
+    >>> from linreg import make_data, init_params
+    >>> data = make_data()
+    >>> losses = run_epochs(data.X, data.y_true, *init_params(), lr=0.07, epochs=40)
+    >>> len(losses), f"{float(losses[-1]):.4f}"
+    (40, '0.0007')
+    """
+    losses: list[torch.Tensor] = []
+    _STEPS[method](X, y, W.detach(), b.detach(), lr, epochs, losses)
+    return losses
+
+
 def fit(
     X: torch.Tensor,
     y: torch.Tensor,
