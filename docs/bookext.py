@@ -9,6 +9,7 @@
 - MathJax is served from the site itself (the ``sphinx-mathjax-offline`` package's copy).
 - The kernels run quietly, with an IPython profile of their own.
 - The executed notebook of each page is offered for download, hosted or not.
+- References to linreg's public names (`linreg.fit`) resolve to where the API page documents them.
 - Repository, edit and launch buttons appear only where Read the Docs says where the
   repository is.
 
@@ -128,6 +129,29 @@ def _offer_executed_notebook(app: Any, pagename: str, templatename: str, context
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _public_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    # linreg's public names are re-exported by the package (`linreg.fit`), but the API page
+    # documents each object once, in the module that defines it (`linreg.train.fit`). A
+    # reference to `linreg.fit`, or to `fit` from within linreg, resolves to that one entry
+    # when exactly one documented linreg object ends with that name; otherwise it stays unresolved.
+    if node.get("refdomain") != "py":
+        return None
+    target, module = node.get("reftarget", ""), node.get("py:module") or ""
+    if not (target.startswith("linreg.") or module.startswith("linreg")):
+        return None
+    from sphinx.util.nodes import make_refnode
+
+    rest = target.removeprefix("linreg.")
+    objects = env.get_domain("py").objects
+    found = [k for k in objects if k.startswith("linreg.") and k.endswith(f".{rest}")]
+    # The shallowest match: `fit` is linreg.train.fit, not a method `fit` of some class.
+    found = [k for k in found if k.count(".") == min((f.count(".") for f in found), default=0)]
+    if len(found) != 1:
+        return None
+    entry = objects[found[0]]
+    return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, found[0])
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.setup_extension("myst_nb")
     app.setup_extension("sphinx.ext.mathjax")
@@ -136,4 +160,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _mathjax_served_locally)
     # Before the theme's header buttons (priority 501) read `ipynb_source`.
     app.connect("html-page-context", _offer_executed_notebook, priority=500)
+    app.connect("missing-reference", _public_names)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -327,3 +327,14 @@ def test_the_cache_lives_under_the_key(tmp_path: Path, monkeypatch: pytest.Monke
     config = SimpleNamespace(nb_execution_cache_path="")
     bookext._cache_per_source(SimpleNamespace(doctreedir=str(tmp_path)), config)
     assert Path(config.nb_execution_cache_path) == tmp_path / "jupyter_cache" / bookext.source_hash()
+
+
+def test_the_api_page_documents_every_module_of_the_library() -> None:
+    import pkgutil
+
+    import linreg
+
+    names = [m.name for m in pkgutil.iter_modules(linreg.__path__)]
+    modules = {f"linreg.{name}" for name in names if not name.startswith("_")}
+    documented = set(re.findall(r"^\.\. automodule:: (linreg\.\w+)", (DOCS / "api.md").read_text(), re.M))
+    assert modules == documented, f"undocumented: {sorted(modules - documented)}"
