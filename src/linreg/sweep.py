@@ -43,13 +43,13 @@ class Sweep:
 
     @property
     def finite(self) -> torch.Tensor:
-        """Per run: every loss and parameter stayed finite."""
+        """Whether each run kept every loss and parameter finite."""
         flat = (t.reshape(len(self.lrs), -1) for t in (self.losses, self.loss_after[:, None], self.W, self.b))
         return torch.cat([torch.isfinite(t) for t in flat], dim=1).all(dim=1)
 
     @property
     def diverged(self) -> torch.Tensor:
-        """Per run: it overflowed, or ended with a higher loss than it started with.
+        """Whether each run overflowed, or ended with a higher loss than it started with.
 
         Measured on the runs, not predicted: compare :attr:`unstable`. A run just above
         the bound can need more epochs than were run before its loss passes its start.
@@ -59,7 +59,7 @@ class Sweep:
 
     @property
     def unstable(self) -> torch.Tensor:
-        r"""Per run: ``lr`` is above :math:`2/\lambda_{max}`, so the error grows without bound."""
+        r"""Whether each run's ``lr`` is above :math:`2/\lambda_{max}`, so its error grows without bound."""
         return self.lrs > self.max_stable_lr
 
     def index(self, lr: float) -> int:
