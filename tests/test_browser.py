@@ -273,6 +273,46 @@ def test_raw_tex_check_flags_math_that_was_not_typeset(open_page) -> None:
     assert seen["rawText"] == [r"\(L(W, b)\)", r"\[\frac{1}{N}\sum_i r_i^2\]"]
 
 
+def test_a_local_build_reads_offline_from_disk(tour, book: Path, browser) -> None:
+    """`make book` then opening docs/_build/html/index.html: file:// pages typeset their math
+    with the MathJax and fonts the site ships, and ask nothing of the network."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    outside: list[str] = []
+    failed: list[str] = []
+
+    def block(route: Any) -> None:
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(https?|wss?)://"), block)
+    context.on("requestfailed", lambda r: failed.append(r.url) if r.url.startswith("file:") else None)
+    problems = {}
+    try:
+        tab = context.new_page()
+        for path, v in tour.items():
+            if not v.math.get("needed"):
+                continue
+            tab.goto((book / path).as_uri(), wait_until="load")
+            math = tab.evaluate(WAIT_FOR_MATH)
+            seen = tab.evaluate(COLLECT, RAW_TEX.pattern)
+            broken_fonts = tab.evaluate(
+                "async () => { await document.fonts.ready;"
+                " return [...document.fonts].filter(f => f.status === 'error').map(f => f.family); }"
+            )
+            found = [] if math.get("loaded") else ["MathJax did not load"]
+            found += [f"untypeset {seen['untypeset']}"] if seen["untypeset"] or not seen["typeset"] else []
+            found += [f"fonts failed: {broken_fonts}"] if broken_fonts else []
+            found += [f"requests left the disk: {outside}"] if outside else []
+            found += [f"failed: {failed}"] if failed else []
+            problems[path] = found
+            outside.clear()
+            failed.clear()
+    finally:
+        context.close()
+    assert problems, "no page of the book has math"
+    assert not any(problems.values()), per_page(tour, problems)
+
+
 def test_every_image_loads(tour) -> None:
     broken = {
         path: [i["src"] for i in v.light.get("images", []) if i["width"] == 0] for path, v in tour.items()
