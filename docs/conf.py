@@ -12,7 +12,7 @@ from bookext import repository_options
 
 project = "Linear regression by gradient descent"
 author = "The linreg book team"
-copyright = "2025, the linreg book team"
+copyright = "2026, the linreg book team"
 release = version = linreg.__version__
 
 extensions = [
@@ -84,6 +84,9 @@ autodoc_default_options = {"undoc-members": True}
 html_theme = "sphinx_book_theme"
 html_title = "Linear regression by gradient descent"
 html_last_updated_fmt = ""
+# Without a default, pydata-sphinx-theme logs "Got invalid theme mode" to the console for a
+# reader who never picked a mode: a console error on every page.
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
