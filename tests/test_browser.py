@@ -88,6 +88,7 @@ COLLECT = r"""(raw) => {
       '.cell_output .output.stream pre, .cell_output .output.text_plain pre')].map(p => p.innerText),
     outputImages: document.querySelectorAll('.cell_output img').length,
     notebook: (document.querySelector('a.btn-download-notebook-button') || {}).href || null,
+    icon: (document.querySelector('link[rel~="icon"]') || {}).href || null,
   };
 }"""
 
@@ -237,6 +238,28 @@ def test_the_watch_records_a_third_party_request_and_a_missing_file(page, site: 
     )
     assert page.seen.blocked == ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"]
     assert f"404 {site}no-such-file.js" in page.seen.failed
+
+
+def test_every_page_declares_a_favicon_that_loads(tour, site: str) -> None:
+    """Without a declared icon a browser asks for /favicon.ico: a 404 and a console error on
+    every page. Chromium skips that request while Playwright intercepts requests, so the
+    watch above cannot see it; this test checks the declaration instead."""
+    problems = {}
+    for path, v in tour.items():
+        icon = v.light.get("icon")
+        if not icon:
+            problems[path] = "no <link rel=icon>: browsers request /favicon.ico and log a 404"
+            continue
+        if not icon.startswith(site):
+            problems[path] = f"the icon {icon} is not served by the site"
+            continue
+        try:
+            with urllib.request.urlopen(icon, timeout=10) as response:
+                if not response.read():
+                    problems[path] = f"{icon} is empty"
+        except urllib.error.HTTPError as error:
+            problems[path] = f"{icon}: HTTP {error.code}"
+    assert not any(problems.values()), per_page(tour, problems)
 
 
 # --- equations and figures ----------------------------------------------------------------------
