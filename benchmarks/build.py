@@ -34,6 +34,7 @@ FLOOR_CODE = "import torch\nimport matplotlib.pyplot"
 PROSE = "\n\nA sentence of prose appended by the benchmarks, run {n}.\n"
 COMMENT = "\n# a comment appended by the benchmarks, run {n}\n"
 _EXECUTED = re.compile(r"Executed notebook in [\d.]+ seconds")
+_EXECUTED_PAGE = re.compile(r"([^/\s]+)\.\w+: Executed notebook in ([\d.]+) seconds")
 _CACHED = re.compile(r"Using cached notebook")
 _CODE_CELL = re.compile(r"^(```+|:::+)\{code-cell\}", re.M)
 _IMPORTS_LINREG = re.compile(r"^\s*(import linreg|from linreg[\s.])", re.M)
@@ -77,6 +78,11 @@ def environment(copy: Path) -> dict[str, str]:
     return env
 
 
+def per_notebook(log: str) -> dict[str, float]:
+    """Each executed notebook's execution time, kernel start included, as myst-nb logged it."""
+    return {page: float(seconds) for page, seconds in _EXECUTED_PAGE.findall(log)}
+
+
 def count(log: str) -> tuple[int, int]:
     """Notebooks myst-nb executed, and notebooks it took from the cache, as its log says."""
     return len(_EXECUTED.findall(log)), len(_CACHED.findall(log))
@@ -111,7 +117,10 @@ def kernel_floor() -> float:
     from jupyter_client.manager import start_new_kernel
 
     start = time.perf_counter()
-    manager, client = start_new_kernel(kernel_name="python3")
+    # log_level: ipykernel warns on every start that its loopback TCP is unencrypted (noise)
+    manager, client = start_new_kernel(
+        kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"]
+    )
     try:
         reply = client.execute_interactive(FLOOR_CODE, timeout=120, output_hook=lambda msg: None)
         seconds = time.perf_counter() - start
@@ -208,8 +217,9 @@ def rows(quick: bool = False) -> list[Row]:
         docs = copy / "docs"
         pages = notebook_pages(docs)
         importing = sorted(p for p, uses in pages.items() if uses)
-        # the prose edit goes to a page that executes code and imports linreg: the costly case
-        prose_page = docs / (importing or sorted(pages) or ["index.md"])[0]
+        # the prose edits go to pages that execute code and import linreg (the costly case),
+        # a different one each run: pages differ in what else a re-read costs
+        edited = importing or sorted(pages) or ["index.md"]
         module = copy / "src" / "linreg" / "model.py"
 
         runs: dict[str, list[Build]] = {k: [] for k in ("noexec", "cold", "nochange", "prose", "src")}
@@ -220,13 +230,14 @@ def rows(quick: bool = False) -> list[Row]:
             shutil.rmtree(docs / "_build", ignore_errors=True)  # the cache lives under the doctrees
             runs["cold"].append(sphinx(copy))
             runs["nochange"].append(sphinx(copy))
-            append(prose_page, PROSE.format(n=n))
+            append(docs / edited[n % len(edited)], PROSE.format(n=n))
             runs["prose"].append(sphinx(copy))
             runs["nochange"].append(sphinx(copy))
             append(module, COMMENT.format(n=n))
             runs["src"].append(sphinx(copy))
         stale = stale_check(copy)
-    return [*summarise(runs, statistics.median(kernels), pages, prose_page.name, module.name), stale]
+    prose_pages = ", ".join(edited[n % len(edited)] for n in range(repeats))
+    return [*summarise(runs, statistics.median(kernels), pages, prose_pages, module.name), stale]
 
 
 def median(builds: list[Build]) -> Build:
@@ -246,7 +257,10 @@ def summarise(
     workers = max(1, min(JOBS, cold.executed))
     floor = cold.executed * kernel / workers + noexec.seconds
     failed = sorted({k for k, bs in runs.items() if k != "noexec" for b in bs if b.returncode})
-    note = f"the build exited non-zero in: {', '.join(failed)}" if failed else ""
+    spent = sorted(per_notebook(cold.log).items(), key=lambda item: -item[1])
+    note = "notebooks (execution incl. kernel start): " + ", ".join(f"{p} {t:.1f} s" for p, t in spent)
+    if failed:
+        note += f"; the build exited non-zero in: {', '.join(failed)}"
     return [
         Row(
             PART,
@@ -281,7 +295,7 @@ def summarise(
         ),
         Row(
             PART,
-            f"prose-only edit ({prose_page})",
+            f"prose-only edit ({prose_page}; median)",
             prose.seconds,
             nochange.seconds,
             "no-change rebuild",

@@ -233,7 +233,7 @@ def rows(quick: bool = False) -> list[Row]:
     out: list[Row] = []
     with one_thread():
         for device in devices():
-            out += seed_rows(device, repeats=5 if quick else 15)
+            out += seed_rows(device, repeats=7 if quick else 25)
             # BIG_N even when quick: the 1000× target is for that size (a few seconds on a CPU)
             out += big_rows(device, repeats=3 if quick else 5)
     return out

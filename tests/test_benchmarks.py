@@ -207,6 +207,7 @@ def test_count_reads_myst_nbs_log() -> None:
         "/x/docs/c.md: Executed notebook in 3.47 seconds [mystnb]\n"
     )
     assert build.count(log) == (2, 1)
+    assert build.per_notebook(log) == {"a": 8.09, "c": 3.47}
 
 
 def test_notebook_pages_and_who_imports_linreg(tmp_path: Path) -> None:
