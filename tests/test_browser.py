@@ -130,6 +130,7 @@ def switch_to_dark(tab: Any) -> None:
     tab.click(".theme-switch-button")
     tab.click(".theme-change-button[data-mode=dark]")
     tab.wait_for_function("document.documentElement.dataset.theme === 'dark'", timeout=5000)
+    tab.keyboard.press("Escape")  # close the menu again, as a reader would, before screenshots
 
 
 CONTENT_BOX = """img => {
@@ -147,6 +148,21 @@ def photograph(tab: Any, figure: Any) -> bytes:
     """What the reader sees of an image: its content box as rendered, over what lies behind it."""
     figure.scroll_into_view_if_needed()
     return tab.screenshot(clip=figure.evaluate(CONTENT_BOX), full_page=True, animations="disabled")
+
+
+def screenshot(tab: Any, shot: Path) -> Path:
+    """The whole page, laid out in a window as tall as the page: the theme's sticky header and
+    sidebars are drawn where a reader sees them (a stitched full-page capture misplaces them)."""
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    viewport = tab.viewport_size
+    tab.evaluate("document.activeElement && document.activeElement.blur()")
+    height = min(tab.evaluate("document.documentElement.scrollHeight"), 16000)
+    tab.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+    try:
+        tab.screenshot(path=shot, animations="disabled")
+    finally:
+        tab.set_viewport_size(viewport)
+    return shot
 
 
 def visit(open_page: Any, site: str, path: str) -> Visit:
@@ -171,10 +187,7 @@ def visit(open_page: Any, site: str, path: str) -> Visit:
                     seen.dark = tab.evaluate(COLLECT, RAW_TEX.pattern)
                     for i, src, light_png in light_figures:
                         seen.figures.append((src or "", light_png, photograph(tab, figures.nth(i))))
-                shot = artifact_name(path, mode)
-                shot.parent.mkdir(parents=True, exist_ok=True)
-                tab.screenshot(path=shot, full_page=True, animations="disabled")
-                seen.screenshots.append(shot)
+                seen.screenshots.append(screenshot(tab, artifact_name(path, mode)))
             # The notebook behind the download button: reachable by a reader, then fetched.
             if seen.light["notebook"]:
                 tab.click(".dropdown-download-buttons > button")
