@@ -27,6 +27,10 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_css_files = ["book.css"]
+# Without one, every reader's browser asks for /favicon.ico and logs a 404.
+html_favicon = "_static/favicon.svg"
+# Read the Docs gives the hosted URL: pages then carry a canonical link to it.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
 
 # -- Every warning is an error (the build runs with -W --keep-going), and so is every
 #    unresolved cross-reference (-n). Intersphinx would need the network; without it the
