@@ -21,6 +21,9 @@ extensions = [
     "sphinx.ext.napoleon",  # which are numpy-style
     "sphinx.ext.doctest",  # reader-facing examples are run by `-b doctest`
     "sphinx_copybutton",
+    # The theme's `margin` directive is registered by its setup(), which only the html
+    # builder runs for a theme: as an extension it is known to `-b doctest` too.
+    "sphinx_book_theme",
     "bookext",
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]

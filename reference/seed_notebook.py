@@ -28,21 +28,16 @@ def run(N: int = 10, D_in: int = 1, D_out: int = 1, lr: float = 0.07, epochs: in
     )
     W0, b0 = W.detach().clone(), b.detach().clone()
 
-    for i in range(epochs):
-        y_hat = X @ W + b
-        loss = torch.mean((y_hat - y_true) ** 2)
-        loss.backward()
-        with torch.no_grad():
-            W -= lr * W.grad
-            b -= lr * b.grad
-
-        W.grad.zero_()
-        b.grad.zero_()
+    loss, y_hat = loop(X, y_true, W, b, lr, epochs)
     return dict(X=X, y_true=y_true, W0=W0, b0=b0, W=W, b=b, loss=loss, y_hat=y_hat)
 
 
-def loop(X: torch.Tensor, y_true: torch.Tensor, W, b, lr: float, epochs: int) -> None:  # type: ignore[no-untyped-def]
-    """Cell In [40]'s loop alone, on given tensors (``W`` and ``b`` are leaves requiring grad)."""
+def loop(X: torch.Tensor, y_true: torch.Tensor, W, b, lr: float, epochs: int):  # type: ignore[no-untyped-def]
+    """Cell In [40]'s loop, on given tensors (``W`` and ``b`` are leaves requiring grad).
+
+    Updates ``W`` and ``b`` in place, as the seed does; returns the last epoch's loss and predictions.
+    """
+    loss = y_hat = None
     for i in range(epochs):
         y_hat = X @ W + b
         loss = torch.mean((y_hat - y_true) ** 2)
@@ -53,6 +48,7 @@ def loop(X: torch.Tensor, y_true: torch.Tensor, W, b, lr: float, epochs: int) ->
 
         W.grad.zero_()
         b.grad.zero_()
+    return loss, y_hat
 
 
 def printed_outputs() -> str:
