@@ -34,14 +34,20 @@ def rows() -> list[Row]:
             text=True,
         )
         seconds = time.perf_counter() - start
-    tail = (run.stdout + run.stderr).strip().splitlines()[-1:] or [""]
-    note = f"exit {run.returncode}: {tail[0][:160]}"
+    # what went wrong, if anything: the last lines before make's own complaint
+    lines = [
+        line
+        for line in (run.stdout + run.stderr).splitlines()
+        if line.strip() and not line.startswith("make")
+    ]
+    note = f"exit {run.returncode}" + (f": {' / '.join(lines[-3:])[:300]}" if run.returncode else "")
     return [
         Row(
             PART,
             "`make test` (ruff, pytest: the book built from scratch, the browser)",
             seconds,
             target=Target("<=", LIMIT_S, on="value", unit="s"),
+            ok=run.returncode == 0,
             note=note,
         )
     ]

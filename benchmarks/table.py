@@ -70,11 +70,19 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        """``pass``, ``FAIL``, ``info`` (no target) or ``n/a`` (not measured)."""
-        met = self.ok if self.target is None else self.target.met(self.value, self.ratio)
-        if self.target is None and self.ok is None:
+        """``pass``, ``FAIL``, ``info`` (nothing to check) or ``n/a`` (not measured).
+
+        A row with both a target and ``ok`` passes only if both hold (a test command that
+        failed fast is no pass however fast it was).
+        """
+        checks = [self.target.met(self.value, self.ratio)] if self.target else []
+        if self.ok is not None:
+            checks.append(self.ok)
+        if not checks:
             return "info" if self.value is not None else "n/a"
-        return "n/a" if met is None else ("pass" if met else "FAIL")
+        if False in checks:
+            return "FAIL"
+        return "n/a" if None in checks else "pass"
 
 
 def quantity(x: float | None, unit: str) -> str:

@@ -53,6 +53,9 @@ def test_row_ratio_and_verdicts() -> None:
     assert Row("p", "w", None).verdict == "n/a"
     assert Row("p", "w", None, ok=True, expect="identical").verdict == "pass"
     assert Row("p", "w", None, ok=False, expect="identical").verdict == "FAIL"
+    # a target met by a command that failed is no pass
+    assert Row("p", "w", 0.05, target=Target("<=", 180, on="value"), ok=False).verdict == "FAIL"
+    assert Row("p", "w", 0.05, target=Target("<=", 180, on="value"), ok=True).verdict == "pass"
     # a given ratio wins over the quotient
     assert Row("p", "w", 3.0, 2.0, ratio=7.0).ratio == 7.0
 
