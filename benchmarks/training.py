@@ -98,7 +98,12 @@ def check_seed(device: torch.device) -> Row:
     same = all(torch.equal(a.cpu(), r) for a, r in pairs)
     exact = (fitted.final_loss, float(fitted.W), float(fitted.b)) == (SEED_LOSS, SEED_W, SEED_B)
     printed = set(seed.printed_outputs().splitlines())
-    shown = f"Final Loss: {fitted.final_loss:.4f}" in printed
+    lines = [  # as the seed prints them: its W and b are leaves that require grad
+        f"Final Loss: {fitted.final_loss:.4f}",
+        f"Final W: {W.detach().cpu().requires_grad_(True)!r}",
+        f"Final b: {b.detach().cpu().requires_grad_(True)!r}",
+    ]
+    shown = all(line in printed for line in lines)
     return Row(
         PART,
         "the seed's final loss, W, b: bit-identical, and as printed in seed.txt",
