@@ -40,9 +40,15 @@ def measure(part: str, quick: bool) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        epilog=f"Without --only: {', '.join(DEFAULT)}. The tests part (`make test`) runs when named.",
+    )
     parser.add_argument("--only", action="append", choices=PARTS, help="run this part only (repeatable)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller sizes: a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats (one build of each kind): a smoke run"
+    )
     parser.add_argument(
         "--json", type=Path, help="also write the rows, the machine and the date to this file"
     )
