@@ -32,7 +32,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the pages' outputs depend on besides their own cells.
-SOURCES = (ROOT / "src" / "linreg", ROOT / "reference", ROOT / "docs" / "shapes.py")
+SOURCES = (
+    ROOT / "src" / "linreg",
+    ROOT / "reference",
+    ROOT / "docs" / "shapes.py",
+    ROOT / "benchmarks" / "results",  # the GPU figures the scaling page shows
+)
 # The numeric stack: a new torch may print different digits.
 PACKAGES = ("torch", "numpy", "matplotlib", "myst-nb", "ipykernel")
 

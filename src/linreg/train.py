@@ -14,6 +14,7 @@ All three follow one trajectory (to float tolerance); ``"autograd"`` is bit-iden
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -23,6 +24,11 @@ from linreg.model import mse, predict
 from linreg.solve import max_stable_lr
 
 METHODS = ("autograd", "analytic", "sufficient")
+
+# Each method appends the epochs' losses (0-d tensors, never synced to the host in the loop)
+# and returns the final W, b and the last epoch's predictions (None after 0 epochs).
+Losses = list[torch.Tensor]
+Trajectory = tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]
 
 
 class DivergenceError(ArithmeticError):
@@ -64,7 +70,9 @@ class Result:
         return float(self.losses[-1]) if self.epochs else None
 
 
-def _autograd(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+def _autograd(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
     W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
     y_hat = None
     for _ in range(epochs):
@@ -72,15 +80,17 @@ def _autograd(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
         loss = torch.mean((y_hat - y) ** 2)
         loss.backward()
         with torch.no_grad():  # the update is not part of the model: keep it off the graph
-            W -= lr * W.grad
-            b -= lr * b.grad
-        W.grad.zero_()  # backward() accumulates: without this, epochs would add up
-        b.grad.zero_()
+            W -= lr * W.grad  # type: ignore[operator]  # backward() has just set .grad
+            b -= lr * b.grad  # type: ignore[operator]
+        W.grad.zero_()  # type: ignore[union-attr]  # backward() accumulates: zero it each epoch
+        b.grad.zero_()  # type: ignore[union-attr]
         losses.append(loss.detach())
     return W.detach(), b.detach(), y_hat
 
 
-def _analytic(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+def _analytic(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
     # linreg.model.mse and linreg.model.gradients, op for op (so bit-identical to calling
     # them), but sharing one residual: two passes over X per epoch instead of three.
     scale = 2.0 / y.numel()
@@ -116,7 +126,16 @@ def sufficient_statistics(
     return G, c, (y * y).sum(), y.numel()
 
 
-def sufficient_epochs(G, c, yy, n, theta, lr, epochs, losses):  # type: ignore[no-untyped-def]
+def sufficient_epochs(
+    G: torch.Tensor,
+    c: torch.Tensor,
+    yy: torch.Tensor,
+    n: int,
+    theta: torch.Tensor,
+    lr: float,
+    epochs: int,
+    losses: Losses,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The epochs of the ``"sufficient"`` method on ``theta = [W; b]``: O(D²) each, whatever N is.
 
     Returns ``(before, theta)``: the parameters before and after the last update.
@@ -131,7 +150,9 @@ def sufficient_epochs(G, c, yy, n, theta, lr, epochs, losses):  # type: ignore[n
     return before, theta
 
 
-def _sufficient(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
+def _sufficient(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
     G, c, yy, n = sufficient_statistics(X, y)
     before, theta = sufficient_epochs(G, c, yy, n, torch.cat([W, b[None, :]]), lr, epochs, losses)
     # the last epoch's predictions cost one more pass over X, once, not once per epoch
@@ -139,7 +160,11 @@ def _sufficient(X, y, W, b, lr, epochs, losses):  # type: ignore[no-untyped-def]
     return theta[:-1], theta[-1], y_hat
 
 
-_STEPS = {"autograd": _autograd, "analytic": _analytic, "sufficient": _sufficient}
+_STEPS: dict[str, Callable[..., Trajectory]] = {
+    "autograd": _autograd,
+    "analytic": _analytic,
+    "sufficient": _sufficient,
+}
 
 
 def run_epochs(
