@@ -9,25 +9,20 @@
   var SVG = "http://www.w3.org/2000/svg";
   var uid = 0;
 
-  function el(name, attrs, parent, text) {
-    var node = document.createElementNS(SVG, name);
-    Object.keys(attrs || {}).forEach(function (k) {
-      node.setAttribute(k, attrs[k]);
-    });
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
+  // One builder for SVG and HTML elements: attributes, optional parent and text.
+  function maker(create) {
+    return function (name, attrs, parent, text) {
+      var node = create(name);
+      Object.keys(attrs || {}).forEach(function (k) {
+        node.setAttribute(k, attrs[k]);
+      });
+      if (text !== undefined) node.textContent = text;
+      if (parent) parent.appendChild(node);
+      return node;
+    };
   }
-
-  function html(name, attrs, parent, text) {
-    var node = document.createElement(name);
-    Object.keys(attrs || {}).forEach(function (k) {
-      node.setAttribute(k, attrs[k]);
-    });
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
-  }
+  var el = maker(function (name) { return document.createElementNS(SVG, name); });
+  var html = maker(function (name) { return document.createElement(name); });
 
   // As the seed prints a loss (4 decimals) where that says something, else 3 significant digits.
   function fmt(v) {
