@@ -1,5 +1,5 @@
 # Two commands matter, on a fresh clone: `make book` builds the book, `make test` runs every test.
-# Both create (once) and reuse the virtual environment .venv; it is rebuilt when pyproject.toml changes.
+# Both create (once) and reuse the virtual environment .venv; pyproject.toml changes re-install into it.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
