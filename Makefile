@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 
 # The browser tests drive Debian's Chromium; a test tool's own browser download is not used.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(BUILD) $(VENV)
