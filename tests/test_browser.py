@@ -130,7 +130,14 @@ def switch_to_dark(tab: Any) -> None:
     tab.click(".theme-switch-button")
     tab.click(".theme-change-button[data-mode=dark]")
     tab.wait_for_function("document.documentElement.dataset.theme === 'dark'", timeout=5000)
-    tab.keyboard.press("Escape")  # close the menu again, as a reader would, before screenshots
+    tab.keyboard.press("Escape")
+    # The menu also opens on hover: move the pointer away, as a reader would, before screenshots.
+    tab.mouse.move(1, tab.viewport_size["height"] - 1)
+    tab.wait_for_function(
+        "getComputedStyle(document.querySelector('.theme-switch-button').closest('.dropdown')"
+        ".querySelector('.dropdown-menu')).display === 'none'",
+        timeout=5000,
+    )
 
 
 CONTENT_BOX = """img => {
