@@ -316,6 +316,41 @@ def test_raw_tex_check_flags_math_that_was_not_typeset(open_page) -> None:
     assert seen["rawText"] == [r"\(L(W, b)\)", r"\[\frac{1}{N}\sum_i r_i^2\]"]
 
 
+# Icons drawn by CSS as private-use characters (U+E000-U+F8FF) whose font family no loaded
+# font face provides: the reader sees a missing-glyph box.
+MISSING_ICONS = """() => {
+  const loaded = new Set([...document.fonts].filter(f => f.status === 'loaded')
+                                          .map(f => f.family.replace(/["']/g, '')));
+  const missing = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const style = getComputedStyle(el, pseudo);
+      const icon = [...style.content].some(c => c.codePointAt(0) >= 0xE000 && c.codePointAt(0) <= 0xF8FF);
+      const families = style.fontFamily.split(',').map(f => f.trim().replace(/["']/g, ''));
+      if (icon && !families.some(f => loaded.has(f))) {
+        missing.push(`${el.className}${pseudo}: ${style.fontFamily}`);
+      }
+    }
+  }
+  return missing;
+}"""
+
+
+@pytest.mark.parametrize("height", [900, 4000])  # the theme collapses its page contents when tall
+def test_every_icon_is_drawn_in_a_font_the_page_loaded(open_page, site: str, height: int) -> None:
+    with open_page(viewport={"width": 1280, "height": height}) as tab:
+        tab.goto(site + "walkthrough.html")
+        tab.evaluate("document.fonts.ready")
+        tab.wait_for_timeout(300)  # the theme toggles the sidebar's classes after load
+        assert tab.evaluate(MISSING_ICONS) == []
+
+
+def test_icon_check_flags_an_icon_in_a_font_that_is_not_there(open_page) -> None:
+    with open_page() as tab:
+        tab.set_content('<style>p::after { content: "\\f107"; font-family: "No Such Font" }</style><p>x</p>')
+        assert tab.evaluate(MISSING_ICONS) == ['::after: "No Such Font"']
+
+
 def test_a_local_build_reads_offline_from_disk(tour, book: Path, browser) -> None:
     """`make book` then opening docs/_build/html/index.html: file:// pages typeset their math
     with the MathJax and fonts the site ships, and ask nothing of the network."""
