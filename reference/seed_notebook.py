@@ -64,6 +64,15 @@ def printed_outputs() -> str:
     return "\n".join(printed)
 
 
+def printed(label: str) -> str:
+    """What the seed printed after ``label: ``, up to the next label (``printed("Final Loss")``)."""
+    pattern = rf"^{re.escape(label)}: (.*?)(?=^[A-Z][\w ]*:|\Z)"
+    match = re.search(pattern, printed_outputs(), flags=re.M | re.S)
+    if match is None:
+        raise KeyError(f"the seed printed no {label!r}")
+    return match.group(1).strip()
+
+
 def _is_code(block: str) -> bool:
     first = block.splitlines()[0]
     return first.startswith(" ") or bool(

@@ -13,12 +13,6 @@ FIGURE = ".lr-explorer[data-ready]"
 SLIDER = ".lr-explorer input[type=range]"
 
 
-def seed_printed(label: str) -> str:
-    match = re.search(rf"^{re.escape(label)}: (.*)$", seed_notebook.printed_outputs(), flags=re.M)
-    assert match, label
-    return match.group(1)
-
-
 def open_explorer(page, site, *, dark: bool = False, width: int = 1280):  # type: ignore[no-untyped-def]
     if dark:
         # How the theme stores a reader's choice of dark mode, read before the page draws.
@@ -81,20 +75,20 @@ def test_at_007_the_figure_shows_the_seeds_final_numbers(page, site):
     i = data["seed_index"]
     assert data["lrs"][i] == 0.07
     assert int(page.locator(SLIDER).input_value()) == i  # it opens on the seed's run
-    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_printed("Final Loss")
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_notebook.printed("Final Loss")
     readout = page.locator(".lr-explorer-readout").text_content()
-    (W,) = re.findall(r"-?\d+\.\d+", seed_printed("Final W"))
-    (b,) = re.findall(r"-?\d+\.\d+", seed_printed("Final b"))
+    (W,) = re.findall(r"-?\d+\.\d+", seed_notebook.printed("Final W"))
+    (b,) = re.findall(r"-?\d+\.\d+", seed_notebook.printed("Final b"))
     assert "0.0700" in readout
     assert f"W {W}" in readout
     assert f"b {b}" in readout
     # back to 0.07 by keyboard, from elsewhere: the same numbers
     page.locator(SLIDER).focus()
     page.keyboard.press("Home")
-    assert page.locator(".lr-explorer .lre-final-loss").text_content() != seed_printed("Final Loss")
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() != seed_notebook.printed("Final Loss")
     for _ in range(i):
         page.keyboard.press("ArrowRight")
-    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_printed("Final Loss")
+    assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_notebook.printed("Final Loss")
     assert "seed" in page.locator(SLIDER).get_attribute("aria-valuetext")
     assert_clean(page)
 

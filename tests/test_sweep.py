@@ -1,18 +1,10 @@
 """linreg.sweep against linreg.fit run once per learning rate, the seed's own loop and what it printed."""
 
-import re
-
 import pytest
 import torch
 from reference import seed_notebook
 
 from linreg import DivergenceError, fit, init_params, make_data, max_stable_lr, sweep
-
-
-def seed_printed(label: str) -> str:
-    match = re.search(rf"^{re.escape(label)}: (.*)$", seed_notebook.printed_outputs(), flags=re.M)
-    assert match, label
-    return match.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +73,9 @@ def test_the_run_at_007_is_the_seeds(seed_problem):
     assert runs.final_loss[i].item() == pytest.approx(seed["loss"].item(), rel=1e-6)
     torch.testing.assert_close(runs.W[i, -1], seed["W"].detach(), rtol=1e-6, atol=0)
     torch.testing.assert_close(runs.b[i, -1], seed["b"].detach(), rtol=1e-6, atol=0)
-    assert f"{runs.final_loss[i]:.4f}" == seed_printed("Final Loss")
-    assert f"tensor([[{runs.W[i, -1].item():.4f}]], requires_grad=True)" == seed_printed("Final W")
-    assert f"tensor([{runs.b[i, -1].item():.4f}], requires_grad=True)" == seed_printed("Final b")
+    assert f"{runs.final_loss[i]:.4f}" == seed_notebook.printed("Final Loss")
+    assert f"tensor([[{runs.W[i, -1].item():.4f}]], requires_grad=True)" == seed_notebook.printed("Final W")
+    assert f"tensor([{runs.b[i, -1].item():.4f}], requires_grad=True)" == seed_notebook.printed("Final b")
 
 
 def test_runs_end_where_the_seeds_own_loop_ends(seed_problem):

@@ -11,14 +11,6 @@ from linreg import DivergenceError, fit, init_params, make_data, max_stable_lr
 METHODS = ["autograd", "analytic", "sufficient"]
 
 
-def seed_printed(label: str) -> str:
-    """The text the seed printed after ``label``, up to the next label."""
-    text = seed_notebook.printed_outputs()
-    match = re.search(rf"^{re.escape(label)}: (.*?)(?=^[A-Z][\w ]*:|\Z)", text, flags=re.M | re.S)
-    assert match, label
-    return match.group(1).strip()
-
-
 def numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+\.\d+", text)]
 
@@ -40,15 +32,16 @@ def test_autograd_is_bit_identical_to_the_seeds_loop(seed_run):
 
 def test_final_loss_w_b_print_as_the_seed_printed(seed_run):
     _, result = seed_run
-    assert f"{result.final_loss:.4f}" == seed_printed("Final Loss")
-    assert numbers(seed_printed("Final W")) == [round(result.W.item(), 4)]
-    assert numbers(seed_printed("Final b")) == [round(result.b.item(), 4)]
+    assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
+    assert numbers(seed_notebook.printed("Final W")) == [round(result.W.item(), 4)]
+    assert numbers(seed_notebook.printed("Final b")) == [round(result.b.item(), 4)]
 
 
 def test_final_predictions_and_truth_print_as_the_seed_printed(seed_run):
     data, result = seed_run
-    assert numbers(seed_printed("Final y_hats")) == [round(v, 4) for v in result.y_hat.flatten().tolist()]
-    assert numbers(seed_printed("True y_hats")) == [round(v, 4) for v in data.y_true.flatten().tolist()]
+    y_hat, y_true = result.y_hat.flatten().tolist(), data.y_true.flatten().tolist()
+    assert numbers(seed_notebook.printed("Final y_hats")) == [round(v, 4) for v in y_hat]
+    assert numbers(seed_notebook.printed("True y_hats")) == [round(v, 4) for v in y_true]
 
 
 def test_final_loss_is_before_the_last_update_and_loss_after_is_after(seed_run):
@@ -112,7 +105,7 @@ def test_methods_agree_with_autograd_on_the_seed_to_float_tolerance(method, seed
     torch.testing.assert_close(result.b, reference.b, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(result.y_hat, reference.y_hat, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(result.losses, reference.losses, rtol=1e-3, atol=1e-6)
-    assert f"{result.final_loss:.4f}" == seed_printed("Final Loss")
+    assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
 def test_float64_run_is_close_to_float32_and_keeps_its_dtype():
@@ -120,7 +113,7 @@ def test_float64_run_is_close_to_float32_and_keeps_its_dtype():
     result = fit(data.X, data.y_true, *init_params(dtype="float64"))
     assert result.W.dtype == torch.float64
     assert result.dtype == torch.float64
-    assert f"{result.final_loss:.4f}" == seed_printed("Final Loss")
+    assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
 def test_fit_does_not_modify_its_inputs():
