@@ -93,6 +93,13 @@ def same_device_and_dtype(**tensors: torch.Tensor) -> None:
             raise TypeError(f"{name} is {t.dtype} but {first} is {t0.dtype}")
 
 
+def same_rows(X: torch.Tensor, y: torch.Tensor) -> int:
+    """One row of ``y`` for each row of ``X``; returns ``N``."""
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match")
+    return X.shape[0]
+
+
 def problem(X: object, y: object, W: object, b: object) -> tuple[int, int, int]:
     """Check a regression problem's tensors together; return ``(N, D_in, D_out)``."""
     X = tensor("X", X, 2)
@@ -100,9 +107,7 @@ def problem(X: object, y: object, W: object, b: object) -> tuple[int, int, int]:
     W = tensor("W", W, 2)
     b = tensor("b", b, 1)
     same_device_and_dtype(X=X, y=y, W=W, b=b)
-    (N, D_in), D_out = X.shape, y.shape[1]
-    if y.shape[0] != N:
-        raise ValueError(f"X has {N} rows but y has {y.shape[0]}; they must match")
+    N, D_in, D_out = same_rows(X, y), X.shape[1], y.shape[1]
     if W.shape != (D_in, D_out):
         raise ValueError(f"W must have shape (D_in, D_out) = {(D_in, D_out)}, got {tuple(W.shape)}")
     if b.shape != (D_out,):

@@ -62,8 +62,7 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.T
     """
     X, y = checks.tensor("X", X, 2), checks.tensor("y", y, 2)
     checks.same_device_and_dtype(X=X, y=y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match")
+    checks.same_rows(X, y)
     Z = design(X).double().cpu()
     theta = torch.linalg.lstsq(Z, y.double().cpu(), driver="gelsd").solution
     theta = theta.to(X.device, X.dtype)
