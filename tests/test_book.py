@@ -9,7 +9,6 @@ copied from the library's output.
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 import shutil
@@ -22,18 +21,11 @@ import numpy as np
 import pytest
 from reference import seed_notebook
 
+import bookext
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 NOTEBOOK_PAGES = ("walkthrough", "math", "checks", "general", "build")
-
-
-def _bookext():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bookext", DOCS / "bookext.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _article(book: Path, page: str) -> str:
@@ -280,7 +272,6 @@ def test_no_repository_buttons_without_a_clone_url(book: Path) -> None:
 
 
 def test_repository_buttons_follow_the_clone_url() -> None:
-    bookext = _bookext()
     assert bookext.repository_options(None) == {}
     assert bookext.repository_options("") == {}
     assert bookext.repository_options("https://git.example.org/team/linreg.git") == {}
@@ -298,7 +289,6 @@ def test_repository_buttons_follow_the_clone_url() -> None:
 
 
 def test_an_edit_in_the_library_changes_the_cache_key(tmp_path: Path) -> None:
-    bookext = _bookext()
     library = tmp_path / "linreg"
     shutil.copytree(ROOT / "src" / "linreg", library, ignore=shutil.ignore_patterns("__pycache__"))
     before = bookext.source_hash([library], packages=())
@@ -311,7 +301,6 @@ def test_an_edit_in_the_library_changes_the_cache_key(tmp_path: Path) -> None:
 
 
 def test_the_cache_key_covers_the_library_and_the_reference_but_not_the_prose() -> None:
-    bookext = _bookext()
     files = {p.relative_to(ROOT).as_posix() for p in bookext.source_files()}
     assert "src/linreg/model.py" in files
     assert "src/linreg/train.py" in files
@@ -321,7 +310,6 @@ def test_the_cache_key_covers_the_library_and_the_reference_but_not_the_prose() 
 
 
 def test_the_cache_lives_under_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bookext = _bookext()
     monkeypatch.setenv("PYTHONPATH", "")
     monkeypatch.setenv("LINREG_BOOK_CACHE_KEY", "")
     config = SimpleNamespace(nb_execution_cache_path="")
