@@ -5,7 +5,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-# bookext.py, beside this file: the cache key, local MathJax, the notebook download.
+# bookext.py and rebuild.py, beside this file: the cache key, local MathJax, the notebook
+# download; cheap small rebuilds.
 sys.path.insert(0, str(Path(__file__).parent))
 from bookext import repository_options
 
@@ -25,6 +26,9 @@ extensions = [
     # builder runs for a theme: as an extension it is known to `-b doctest` too.
     "sphinx_book_theme",
     "bookext",
+    # A rebuild after a one-page edit reads and writes in-process and reuses unchanged
+    # code's highlighting: a prose edit costs little more than no change at all.
+    "rebuild",
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
 templates_path = ["_templates"]
