@@ -268,6 +268,11 @@ def test_build_environment_puts_the_copys_library_first(tmp_path: Path) -> None:
     assert env["PYTHONPATH"].split(":")[0] == str(tmp_path / "src")
 
 
+def test_prose_edits_are_named_or_counted_when_they_cover_every_page() -> None:
+    assert build.describe(["b.md", "a.md", "b.md"], notebooks=7) == "3 edits: a.md, b.md"
+    assert build.describe(["a.md", "b.md", "a.md"], notebooks=2) == "3 edits over all 2 notebook pages"
+
+
 def test_summary_rows_and_targets() -> None:
     def b(seconds: float, executed: int = 0) -> build.Build:
         return build.Build(seconds, executed, 0, 0, "")
