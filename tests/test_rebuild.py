@@ -128,28 +128,32 @@ print(json.dumps({
 """
 
 
-def sphinx_app(tmp_path: Path, **env: str) -> dict[str, Any]:
+def sphinx_app(folder: Path, **env: str) -> dict[str, Any]:
     """What a Sphinx app that loads myst_nb and rebuild has connected, and the validator it chose."""
-    (tmp_path / "conf.py").write_text('extensions = ["myst_nb", "rebuild"]\n')
-    (tmp_path / "index.md").write_text("# A page\n")
+    (folder / "conf.py").write_text('extensions = ["myst_nb", "rebuild"]\n')
+    (folder / "index.md").write_text("# A page\n")
     environ = {k: v for k, v in os.environ.items() if k != "NBFORMAT_VALIDATOR"}
     environ["PYTHONPATH"] = os.pathsep.join([str(DOCS), environ.get("PYTHONPATH", "")])
     run = subprocess.run(
-        [sys.executable, "-c", APP, str(tmp_path)], capture_output=True, text=True, env={**environ, **env}
+        [sys.executable, "-c", APP, str(folder)], capture_output=True, text=True, env={**environ, **env}
     )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
 
-def test_myst_nbs_execution_table_listener_is_replaced_by_the_one_that_compares_rows(tmp_path: Path) -> None:
-    connected = sphinx_app(tmp_path)
-    assert "update_exec_tables" not in connected["env-updated"]
-    assert "ExecTables.updated" in connected["env-updated"]
-    assert "ExecTables.outdated" in connected["env-get-outdated"]
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return sphinx_app(tmp_path_factory.mktemp("app"))
 
 
-def test_notebooks_are_checked_by_jsonschema_unless_the_user_chose(tmp_path: Path) -> None:
-    assert sphinx_app(tmp_path)["NBFORMAT_VALIDATOR"] == "jsonschema"
+def test_myst_nbs_execution_table_listener_is_replaced_by_the_one_that_compares_rows(app: dict) -> None:
+    assert "update_exec_tables" not in app["env-updated"]
+    assert "ExecTables.updated" in app["env-updated"]
+    assert "ExecTables.outdated" in app["env-get-outdated"]
+
+
+def test_notebooks_are_checked_by_jsonschema_unless_the_user_chose(app: dict, tmp_path: Path) -> None:
+    assert app["NBFORMAT_VALIDATOR"] == "jsonschema"
     chosen = sphinx_app(tmp_path, NBFORMAT_VALIDATOR="fastjsonschema")
     assert chosen["NBFORMAT_VALIDATOR"] == "fastjsonschema"
 
