@@ -20,8 +20,8 @@ A rebuild after an edit to one page would otherwise pay for nothing in four ways
   same either way. An ``NBFORMAT_VALIDATOR`` set by the user is kept.
 - The execution table. myst-nb rewrites the pages that show it (``nb-exec-table``) after any
   notebook is read, also when the notebook came from the cache and no row changed (its own
-  TODO says so). They are rewritten when a row did change: a notebook executed, or was
-  added or removed.
+  TODO says so). They are rewritten when a row, as the table shows it, did change: a
+  notebook executed, or was added or removed.
 
 Like jupyter-cache's, the folder of kept blocks (``<doctrees>/highlights``) is never pruned:
 ``make clean`` empties it.
@@ -61,14 +61,25 @@ class ExecTables:
     """Rewrite the execution-table pages only when the table's rows changed in this build."""
 
     def __init__(self) -> None:
-        self.before: dict[str, Any] = {}
+        self.before: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
-    def rows(env: Any) -> dict[str, Any]:
+    def rows(env: Any) -> dict[str, tuple[str, ...]]:
+        """Each notebook's row as the table shows it, with myst-nb's own formatting.
+
+        As shown, not as stored: the first read from the cache after an execution moves the
+        stored time by milliseconds (the execution stamps its end, the cache its record's
+        creation), which the table, to the minute, does not show.
+        """
+        from myst_nb.ext.execution_tables import _key2header, _key2transform
         from myst_nb.sphinx_ import NbMetadataCollector
 
         data = NbMetadataCollector.get_doc_data(env)
-        return {doc: dict(d["exec_data"]) for doc, d in data.items() if d.get("exec_data")}
+        return {
+            doc: tuple(_key2transform[key](d["exec_data"].get(key)) for key in _key2header)
+            for doc, d in data.items()
+            if d.get("exec_data")
+        }
 
     def outdated(self, app: Any, env: Any, added: set, changed: set, removed: set) -> list[str]:
         self.before = self.rows(env)  # before any page is purged or read

@@ -168,16 +168,28 @@ def env_with(rows: dict[str, dict | None], table: str = "build") -> SimpleNamesp
     return SimpleNamespace(nb_metadata=data)
 
 
-ROW = {"mtime": 1.0, "runtime": 2.5, "method": "cache", "succeeded": True, "error": None, "traceback": None}
+ROW = {
+    "mtime": 1795694400.25,
+    "runtime": 2.5,
+    "method": "cache",
+    "succeeded": True,
+    "error": None,
+    "traceback": None,
+}
+
+
+SAME, SHOWN_SAME = ROW, {**ROW, "mtime": ROW["mtime"] + 0.004}  # milliseconds: not shown
+EXECUTED = {**ROW, "mtime": ROW["mtime"] + 600, "runtime": 3.1}
 
 
 @pytest.mark.parametrize(
     ("after", "rewritten"),
     [
-        ({"walkthrough": ROW, "math": ROW}, []),  # read again from the cache: the same rows
-        ({"walkthrough": {**ROW, "mtime": 9.0, "runtime": 3.1}, "math": ROW}, ["build"]),  # executed
-        ({"walkthrough": ROW, "math": ROW, "general": ROW}, ["build"]),  # a notebook added
-        ({"walkthrough": ROW}, ["build"]),  # a notebook removed
+        pytest.param({"walkthrough": SAME, "math": ROW}, [], id="read-again-from-the-cache"),
+        pytest.param({"walkthrough": SHOWN_SAME, "math": ROW}, [], id="first-read-after-execution"),
+        pytest.param({"walkthrough": EXECUTED, "math": ROW}, ["build"], id="executed"),
+        pytest.param({"walkthrough": ROW, "math": ROW, "general": ROW}, ["build"], id="added"),
+        pytest.param({"walkthrough": ROW}, ["build"], id="removed"),
     ],
 )
 def test_the_execution_table_is_rewritten_only_when_a_row_changed(after: dict, rewritten: list[str]) -> None:
