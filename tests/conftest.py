@@ -13,6 +13,7 @@ import http.server
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -143,3 +144,48 @@ def page(browser, site: str):  # type: ignore[no-untyped-def]
     """A fresh page whose requests outside the served site are blocked and recorded in ``page.seen``."""
     with watched_page(browser, site) as tab:
         yield tab
+
+
+# -- The Read the Docs replay, started early ------------------------------------------------------
+# tools/rtd_replay.py (a clone, a fresh venv, Read the Docs' installs and its serial build) takes
+# ~90 s, mostly on one core. When its test is selected it starts as soon as the tests are
+# collected and runs beside the others; the test waits for it and judges what it did.
+REPLAY_TEST = "test_read_the_docs_build_replayed_offline_builds_the_site_warning_free"
+REPLAY_CLONE_URL = "https://github.com/example/linreg.git"
+_replay = pytest.StashKey[tuple[subprocess.Popen[str], Path]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly or not any(i.name == REPLAY_TEST for i in session.items):
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="linreg-rtd-replay-"))
+    command = [sys.executable, str(ROOT / "tools" / "rtd_replay.py"), "--workdir", str(workdir / "rtd")]
+    command += ["--clone-url", REPLAY_CLONE_URL]
+    with (workdir / "replay.log").open("w") as log:  # the replay writes to its own copy of the file
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+    session.config.stash[_replay] = (process, workdir)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _replay in session.config.stash:
+        process, workdir = session.config.stash[_replay]
+        if process.poll() is None:  # the session ended first (a failure with -x, Ctrl-C)
+            process.kill()
+            process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class Replayed:
+    returncode: int
+    log: str
+    workdir: Path  # the replay's own: its checkout, and replay.json
+    clone_url: str = REPLAY_CLONE_URL  # READTHEDOCS_GIT_CLONE_URL in the replayed build
+
+
+@pytest.fixture(scope="session")
+def rtd_replay(pytestconfig: pytest.Config) -> Replayed:
+    """The finished Read the Docs replay, started when the tests were collected."""
+    process, workdir = pytestconfig.stash[_replay]
+    process.wait(timeout=1500)
+    return Replayed(process.returncode, (workdir / "replay.log").read_text(), workdir / "rtd")

@@ -12,8 +12,6 @@ import hashlib
 import json
 import re
 import shlex
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -190,28 +188,14 @@ def test_hosted_torch_is_the_release_the_book_is_tested_with(config) -> None:
 
 # --- the hosted build, replayed -----------------------------------------------------------------
 
-CLONE_URL = "https://github.com/example/linreg.git"
-
 
 @pytest.mark.book
-def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(tmp_path: Path) -> None:
+def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(rtd_replay: Any) -> None:
     """tools/rtd_replay.py: Read the Docs' steps, in order, on a clean clone of HEAD, in a fresh
-    venv (~2 min here). The site builds with -W, on the CPU torch, with the hosted buttons."""
-    workdir = tmp_path / "rtd"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tools" / "rtd_replay.py"),
-            "--workdir",
-            str(workdir),
-            "--clone-url",
-            CLONE_URL,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert run.returncode == 0, f"the replay failed:\n{run.stdout[-8000:]}\n{run.stderr[-3000:]}"
+    venv (~90 s here, started by conftest.py when the tests are collected). The site builds
+    with -W, on the CPU torch, with the hosted buttons."""
+    assert rtd_replay.returncode == 0, f"the replay failed:\n{rtd_replay.log[-10000:]}"
+    workdir = rtd_replay.workdir
     summary = json.loads((workdir / "replay.json").read_text(encoding="utf-8"))
     assert summary["ok"], summary["problems"]
     assert [s["step"] for s in summary["steps"]] == [
@@ -231,6 +215,6 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(tmp_p
     assert html == workdir / "checkout" / "_readthedocs" / "html"
     # Hosted, the book links its repository and an edit button (READTHEDOCS_GIT_CLONE_URL).
     index = (html / "index.html").read_text(encoding="utf-8")
-    repository = CLONE_URL.removesuffix(".git")
+    repository = rtd_replay.clone_url.removesuffix(".git")
     assert f'href="{repository}"' in index, "no repository button on the hosted book"
     assert f"{repository}/edit/main/docs/index.md" in index, "no edit button on the hosted book"
