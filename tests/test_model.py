@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from linreg import gradients, mse, predict
+from linreg.model import residual_gradients
 
 
 def test_predict_broadcasts_b_to_every_row():
@@ -64,3 +65,21 @@ def test_gradients_against_central_differences():
         e[k] = h
         numeric = (mse(predict(X, W, b + e), y) - mse(predict(X, W, b - e), y)) / (2 * h)
         assert db[k].item() == pytest.approx(numeric.item(), rel=1e-6)
+
+
+def test_residual_gradients_of_stacked_runs_are_each_runs_own_against_autograd():
+    # Three runs on the same data, stacked on a leading axis (as linreg.sweep does).
+    g = torch.Generator().manual_seed(3)
+    X, y = (
+        torch.randn(7, 3, generator=g, dtype=torch.float64),
+        torch.randn(7, 2, generator=g, dtype=torch.float64),
+    )
+    W = torch.randn(3, 3, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    R = X @ W + b[:, None, :] - y
+    sum(torch.mean(R[i] ** 2) for i in range(3)).backward()  # run i's loss depends on W[i], b[i] only
+    dW, db = residual_gradients(X, R.detach())
+    assert dW.shape == W.shape
+    assert db.shape == b.shape
+    torch.testing.assert_close(dW, W.grad, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(db, b.grad, rtol=1e-12, atol=1e-12)

@@ -50,6 +50,20 @@ def gradients(
     >>> gradients(X, y, torch.tensor([[0.0]]), torch.tensor([0.0]))
     (tensor([[-13.]]), tensor([-8.]))
     """
-    R = predict(X, W, b) - y
-    scale = 2.0 / R.numel()
-    return scale * (X.T @ R), scale * R.sum(dim=0)
+    return residual_gradients(X, predict(X, W, b) - y)
+
+
+def residual_gradients(X: torch.Tensor, R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The gradients of :func:`gradients`, from the residual :math:`R = XW + b - y` of shape (N, D_out).
+
+    For a loop that has ``R`` already (it computed the loss from it), and for runs stacked on
+    leading axes (``R`` of shape (..., N, D_out), as :func:`linreg.sweep` does).
+
+    Examples
+    --------
+    >>> X, R = torch.tensor([[1.0], [2.0]]), torch.tensor([[-3.0], [-5.0]])
+    >>> residual_gradients(X, R)
+    (tensor([[-13.]]), tensor([-8.]))
+    """
+    scale = 2.0 / (R.shape[-2] * R.shape[-1])
+    return scale * (X.T @ R), scale * R.sum(dim=-2)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from linreg import checks
+from linreg.model import residual_gradients
 from linreg.solve import max_stable_lr
 
 
@@ -116,7 +117,7 @@ def sweep(
     >>> round(runs.max_stable_lr, 4), runs.unstable, runs.diverged
     (0.9127, tensor([False, False,  True]), tensor([False, False,  True]))
     """
-    N, D_in, D_out = checks.problem(X, y, W, b)
+    _, D_in, D_out = checks.problem(X, y, W, b)
     epochs = checks.epochs(epochs)
     values = lrs.tolist() if isinstance(lrs, torch.Tensor) else list(lrs)
     if isinstance(lrs, torch.Tensor) and lrs.ndim != 1:
@@ -129,13 +130,13 @@ def sweep(
     lr = exact.to(X.device, X.dtype)[:, None, None]
     W_t = W.detach().expand(len(values), D_in, D_out)
     b_t = b.detach().expand(len(values), D_out)
-    scale = 2.0 / (N * D_out)
     losses, W_path, b_path = [], [W_t], [b_t]
     for _ in range(epochs):
         R = (X @ W_t + b_t[:, None, :]) - y
         losses.append((R**2).mean(dim=(1, 2)))
-        W_t = W_t - lr * (scale * (X.T @ R))
-        b_t = b_t - lr[:, 0] * (scale * R.sum(dim=1))
+        dW, db = residual_gradients(X, R)
+        W_t = W_t - lr * dW
+        b_t = b_t - lr[:, 0] * db
         W_path.append(W_t)
         b_path.append(b_t)
     R = (X @ W_t + b_t[:, None, :]) - y

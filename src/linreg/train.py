@@ -4,7 +4,7 @@ r"""Full-batch gradient descent, :math:`W \leftarrow W - \eta \nabla_W \mathcal{
     The seed's loop: ``loss.backward()``, updates under ``torch.no_grad()``, then zeroed grads.
 ``"analytic"``
     The same steps with the gradients of :func:`linreg.model.gradients` in place of autograd
-    (computed op for op in the loop, sharing the residual with the loss).
+    (from :func:`linreg.model.residual_gradients`, sharing the residual with the loss).
 ``"sufficient"``
     One pass over the data forms :math:`Z^\top Z` and :math:`Z^\top y` (:math:`Z = [X\;\mathbf 1]`);
     every epoch then costs :math:`O(D^2)` whatever ``N`` is, on the same trajectory.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from linreg import checks
-from linreg.model import mse, predict
+from linreg.model import mse, predict, residual_gradients
 from linreg.solve import max_stable_lr
 
 METHODS = ("autograd", "analytic", "sufficient")
@@ -91,15 +91,14 @@ def _autograd(
 def _analytic(
     X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
 ) -> Trajectory:
-    # linreg.model.mse and linreg.model.gradients, op for op (so bit-identical to calling
-    # them), but sharing one residual: two passes over X per epoch instead of three.
-    scale = 2.0 / y.numel()
+    # The loss and the gradients share one residual: two passes over X per epoch, not three.
     y_hat = None
     for _ in range(epochs):
         y_hat = predict(X, W, b)
         R = y_hat - y
-        losses.append(torch.mean(R**2))
-        W, b = W - lr * (scale * (X.T @ R)), b - lr * (scale * R.sum(dim=0))
+        losses.append(torch.mean(R**2))  # linreg.model.mse, op for op
+        dW, db = residual_gradients(X, R)
+        W, b = W - lr * dW, b - lr * db
     return W, b, y_hat
 
 
