@@ -259,6 +259,17 @@ def median(builds: list[Build]) -> Build:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def none_executed(what: str, build: Build) -> Row:
+    """The row saying how many notebooks a build that should execute none executed."""
+    return Row(
+        PART,
+        f"{what}: notebooks executed",
+        float(build.executed),
+        unit="",
+        target=Target("==", 0, on="value"),
+    )
+
+
 def summarise(
     runs: dict[str, list[Build]], kernel: float, pages: dict[str, bool], prose_page: str, module: str
 ) -> list[Row]:
@@ -299,13 +310,7 @@ def summarise(
             "no-exec build",
             target=Target("<=", 1.2),
         ),
-        Row(
-            PART,
-            "no-change rebuild: notebooks executed",
-            float(nochange.executed),
-            unit="",
-            target=Target("==", 0, on="value"),
-        ),
+        none_executed("no-change rebuild", nochange),
         Row(
             PART,
             f"prose-only edit ({prose_page}; median)",
@@ -314,13 +319,7 @@ def summarise(
             "no-change rebuild",
             target=Target("<=", 1.2),
         ),
-        Row(
-            PART,
-            "prose-only edit: notebooks executed",
-            float(prose.executed),
-            unit="",
-            target=Target("==", 0, on="value"),
-        ),
+        none_executed("prose-only edit", prose),
         Row(PART, f"edit in src/ (a comment in {module})", src.seconds, cold.seconds, "cold build"),
         Row(
             PART,

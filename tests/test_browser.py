@@ -219,7 +219,7 @@ def tour(book: Path, site: str, open_page: Any) -> dict[str, Visit]:
     return {path: visit(open_page, site, path) for path in pages}
 
 
-def per_page(tour: dict[str, Visit], problems: dict[str, Any]) -> str:
+def per_page(problems: dict[str, Any]) -> str:
     return "\n".join(f"{path}: {found}" for path, found in problems.items() if found)
 
 
@@ -228,23 +228,23 @@ def per_page(tour: dict[str, Visit], problems: dict[str, Any]) -> str:
 
 def test_every_page_is_visited_without_error(tour) -> None:
     errors = {path: v.error for path, v in tour.items()}
-    assert not any(errors.values()), per_page(tour, errors)
+    assert not any(errors.values()), per_page(errors)
 
 
 def test_no_console_errors(tour) -> None:
     errors = {path: v.console_errors for path, v in tour.items()}
-    assert not any(errors.values()), per_page(tour, errors)
+    assert not any(errors.values()), per_page(errors)
 
 
 def test_no_failed_requests(tour) -> None:
     failed = {path: v.failed for path, v in tour.items()}
-    assert not any(failed.values()), per_page(tour, failed)
+    assert not any(failed.values()), per_page(failed)
 
 
 def test_no_request_leaves_the_site(tour) -> None:
     """Fonts, scripts, MathJax: everything a page needs is served by the site itself."""
     blocked = {path: v.blocked for path, v in tour.items()}
-    assert not any(blocked.values()), per_page(tour, blocked)
+    assert not any(blocked.values()), per_page(blocked)
 
 
 def test_the_watch_records_a_third_party_request_and_a_missing_file(page, site: str) -> None:
@@ -279,7 +279,7 @@ def test_every_page_declares_a_favicon_that_loads(tour, site: str) -> None:
                     problems[path] = f"{icon} is empty"
         except urllib.error.HTTPError as error:
             problems[path] = f"{icon}: HTTP {error.code}"
-    assert not any(problems.values()), per_page(tour, problems)
+    assert not any(problems.values()), per_page(problems)
 
 
 # --- equations and figures ----------------------------------------------------------------------
@@ -299,7 +299,7 @@ def test_every_equation_is_typeset_and_no_raw_tex_is_left(tour) -> None:
             if seen.get("rawText"):
                 found.append(f"{mode}: raw TeX in text {seen['rawText']}")
         problems[path] = found
-    assert not any(problems.values()), per_page(tour, problems)
+    assert not any(problems.values()), per_page(problems)
     # The book states its math: a check that typesets nothing proves nothing.
     assert sum(v.light.get("typeset", 0) for v in tour.values()) > 0, "no page of the book shows an equation"
 
@@ -388,14 +388,14 @@ def test_a_local_build_reads_offline_from_disk(tour, book: Path, browser) -> Non
     finally:
         context.close()
     assert problems, "no page of the book has math"
-    assert not any(problems.values()), per_page(tour, problems)
+    assert not any(problems.values()), per_page(problems)
 
 
 def test_every_image_loads(tour) -> None:
     broken = {
         path: [i["src"] for i in v.light.get("images", []) if i["width"] == 0] for path, v in tour.items()
     }
-    assert not any(broken.values()), per_page(tour, broken)
+    assert not any(broken.values()), per_page(broken)
     assert sum(len(v.figures) for v in tour.values()) > 0, "no page of the book shows a figure"
 
 
@@ -519,7 +519,7 @@ def test_download_button_returns_the_executed_notebook_with_the_outputs_the_page
         if v.light.get("outputImages", 0) > images:
             found.append(f"the page shows {v.light['outputImages']} output images, the notebook has {images}")
         problems[path] = found
-    assert not any(problems.values()), per_page(tour, problems)
+    assert not any(problems.values()), per_page(problems)
     # Pages with output show numbers: at least one text output was compared.
     assert any(v.light.get("outputs") for v in notebooks.values()), "no page shows a text output to compare"
 
@@ -530,7 +530,7 @@ def test_download_button_returns_the_executed_notebook_with_the_outputs_the_page
 def test_dark_mode_toggles(tour) -> None:
     modes = {path: (v.light.get("theme"), v.dark.get("theme")) for path, v in tour.items()}
     wrong = {path: m for path, m in modes.items() if m != ("light", "dark")}
-    assert not wrong, per_page(tour, wrong)
+    assert not wrong, per_page(wrong)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -576,7 +576,7 @@ def test_figures_stay_readable_in_dark_mode(tour) -> None:
         share = kept_legible(light, dark)
         if share is not None and share < KEPT:
             unreadable.setdefault(path, []).append(f"{src}: {share:.0%} of its ink legible in dark mode")
-    assert not unreadable, per_page(tour, unreadable)
+    assert not unreadable, per_page(unreadable)
 
 
 def figure_png(background: tuple[int, int, int, int]) -> bytes:
@@ -625,4 +625,4 @@ def test_a_screenshot_of_each_page_is_saved_in_light_and_dark(tour) -> None:
         missing[path] = [
             str(p) for p in expected if not p.is_file() or not p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         ]
-    assert not any(missing.values()), per_page(tour, missing)
+    assert not any(missing.values()), per_page(missing)
