@@ -294,7 +294,10 @@ def test_an_edit_in_the_library_changes_the_cache_key(tmp_path: Path) -> None:
     before = bookext.source_hash([library], packages=())
     assert bookext.source_hash([library], packages=()) == before
     model = library / "model.py"
-    model.write_text(model.read_text().replace("2.0 / R.numel()", "2.0 / R.shape[0]"))
+    source = model.read_text()
+    edited = source.replace("return X @ W + b", "return b + X @ W")  # the same model, other bytes
+    assert edited != source, "the edit no longer applies to model.py: pick another"
+    model.write_text(edited)
     assert bookext.source_hash([library], packages=()) != before
     (library / "new.py").write_text("")
     assert bookext.source_hash([library], packages=()) != before
