@@ -73,6 +73,35 @@ def printed(label: str) -> str:
     return match.group(1).strip()
 
 
+def numbers(text: str) -> list[float]:
+    """The decimal numbers in ``text``, in order (``"tensor([[1.9722]])"`` gives ``[1.9722]``)."""
+    return [float(x) for x in re.findall(r"-?\d+\.\d+", text)]
+
+
+LABELS = {"W": "Final W", "b": "Final b", "loss": "Final Loss", "y_hat": "Final y_hats"}
+
+
+def check(**final: object) -> int:
+    """Check a run's final ``W``, ``b``, ``loss`` or ``y_hat`` against the seed's; return how many numbers.
+
+    Each one given (a tensor, a float or a list of floats) must hold the very bits the seed's
+    own code ends on (:func:`run`, float32), and print as ``seed.txt`` printed it: rounded to
+    4 decimals, as the seed's ``print`` shows them. Raises ``AssertionError`` naming what differs.
+    """
+    ref, problems, checked = run(), [], 0
+    for name, value in final.items():
+        theirs = ref[name].detach()
+        mine = torch.as_tensor(value).detach().cpu().to(theirs.dtype).reshape(theirs.shape)
+        if not torch.equal(mine, theirs):
+            problems.append(f"{name} is {mine.flatten().tolist()}, not the seed's {theirs.flatten().tolist()}")
+        shown = [round(v, 4) for v in mine.flatten().tolist()]
+        if shown != numbers(printed(LABELS[name])):
+            problems.append(f"{name} prints as {shown}, the seed printed {printed(LABELS[name])!r}")
+        checked += mine.numel()
+    assert not problems, "; ".join(problems)
+    return checked
+
+
 def _is_code(block: str) -> bool:
     first = block.splitlines()[0]
     return first.startswith(" ") or bool(

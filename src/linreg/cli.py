@@ -1,24 +1,37 @@
 """``python -m linreg``: train on the seed's data and print the seed's report.
 
-Exit status: 0 on success, 1 when training diverges, 2 on bad input.
+Under ``torchrun`` (``torchrun --nproc-per-node 2 -m linreg``) each process trains on its own
+rows with :func:`linreg.shards.fit_sharded` (gloo on the CPU, NCCL on CUDA) and rank 0 prints
+the same report. Exit status: 0 on success, 1 when training diverges, 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
+import os
 import sys
 from collections.abc import Sequence
 
+import torch
+import torch.distributed as dist
+
 from linreg import checks
-from linreg.data import init_params, make_data
+from linreg.data import Data, init_params, make_data
 from linreg.report import seed_report
-from linreg.train import METHODS, DivergenceError, fit
+from linreg.shards import fit_sharded
+from linreg.train import METHODS, DivergenceError, Result, fit
+
+# A rank that stops answering (it crashed, it hangs) is an error after this long, not a hang.
+TIMEOUT = datetime.timedelta(seconds=60)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="linreg",
         description="Linear regression by full-batch gradient descent; prints the seed notebook's report.",
+        epilog="Under torchrun, every process trains on its share of the rows and rank 0 prints the report.",
     )
     p.add_argument("--lr", type=float, default=0.07, help="learning rate (default: 0.07)")
     p.add_argument("--epochs", type=int, default=40, help="epochs of gradient descent (default: 40)")
@@ -34,17 +47,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def train(args: argparse.Namespace, device: str) -> tuple[Data, torch.Tensor, torch.Tensor, Result]:
+    """The data, the initial parameters and the run; under torch.distributed, this rank's share."""
+    data = make_data(args.N, args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
+    W0, b0 = init_params(args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
+    if not dist.is_initialized():
+        return data, W0, b0, fit(data.X, data.y_true, W0, b0, lr=args.lr, epochs=args.epochs, method=args.method)
+    rows = torch.arange(args.N).tensor_split(dist.get_world_size())[dist.get_rank()]
+    result = fit_sharded(data.X[rows], data.y_true[rows], W0, b0, args.lr, args.epochs, args.method)
+    shares: list[torch.Tensor | None] = [None] * dist.get_world_size()
+    dist.all_gather_object(shares, None if result.y_hat is None else result.y_hat.cpu())
+    y_hat = None if shares[0] is None else torch.cat(shares).to(device)  # type: ignore[arg-type]
+    return data, W0, b0, dataclasses.replace(result, y_hat=y_hat)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    device, speaks = args.device, True
+    if dist.is_torchelastic_launched() and not dist.is_initialized():
+        cuda = checks.resolve_device(args.device).type == "cuda" if args.device != "cpu" else False
+        if cuda:
+            device = f"cuda:{os.environ['LOCAL_RANK']}"
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
+        speaks = dist.get_rank() == 0  # every rank trains, rank 0 reports
     try:
-        data = make_data(args.N, args.D_in, args.D_out, seed=args.seed, device=args.device, dtype=args.dtype)
-        W0, b0 = init_params(args.D_in, args.D_out, seed=args.seed, device=args.device, dtype=args.dtype)
-        result = fit(data.X, data.y_true, W0, b0, lr=args.lr, epochs=args.epochs, method=args.method)
+        data, W0, b0, result = train(args, device)
     except DivergenceError as error:
-        print(f"linreg: {error}", file=sys.stderr)
+        print(f"linreg: {error}", file=sys.stderr) if speaks else None
         return 1
     except (ValueError, TypeError) as error:
-        print(f"linreg: error: {error}", file=sys.stderr)
+        print(f"linreg: error: {error}", file=sys.stderr) if speaks else None
         return 2
-    print(seed_report(data, W0, b0, result))
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    if speaks:
+        print(seed_report(data, W0, b0, result))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from linreg.data import Data
+from linreg.model import predict
 from linreg.train import Result
 
 
@@ -13,10 +14,13 @@ def _held(t: torch.Tensor, result: Result) -> torch.Tensor:
     return t.detach().clone().requires_grad_(result.method == "autograd")
 
 
-def _with_grad_fn(t: torch.Tensor, grad_fn: str | None) -> str:
-    # Result keeps detached tensors; the name of the op that made y_hat was recorded by the run.
-    text = repr(t)
-    return text if grad_fn is None else f"{text[:-1]}, grad_fn=<{grad_fn}>)"
+def _predictions(data: Data, result: Result, y_hat: torch.Tensor) -> str:
+    # The seed's y_hat came out of X @ W + b on parameters that require grad, so it prints the
+    # op autograd recorded for it; Result keeps it detached: name that op by running the model.
+    W, b = _held(result.W, result), _held(result.b, result)
+    grad_fn = predict(data.X, W, b).grad_fn
+    text = repr(y_hat)
+    return text if grad_fn is None else f"{text[:-1]}, grad_fn=<{type(grad_fn).__name__}>)"
 
 
 def seed_report(data: Data, W0: torch.Tensor, b0: torch.Tensor, result: Result) -> str:
@@ -50,6 +54,6 @@ def seed_report(data: Data, W0: torch.Tensor, b0: torch.Tensor, result: Result) 
         lines.append(f"Final Loss: {result.final_loss:.4f}")
     lines += [f"Final W: {_held(result.W, result)}", f"Final b: {_held(result.b, result)}"]
     if result.y_hat is not None:
-        lines.append(f"Final y_hats: {_with_grad_fn(result.y_hat, result.y_hat_grad_fn)}")
+        lines.append(f"Final y_hats: {_predictions(data, result, result.y_hat)}")
     lines.append(f"True y_hats: {data.y_true}")
     return "\n".join(lines)

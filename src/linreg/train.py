@@ -7,7 +7,7 @@ r"""Full-batch gradient descent, :math:`W \leftarrow W - \eta \nabla_W \mathcal{
     (from :func:`linreg.model.residual_gradients`, sharing the residual with the loss).
 ``"sufficient"``
     One pass over the data forms :math:`Z^\top Z` and :math:`Z^\top y` (:math:`Z = [X\;\mathbf 1]`);
-    every epoch then costs :math:`O(D^2)` whatever ``N`` is, on the same trajectory.
+    the epochs then follow from them in closed form (:mod:`linreg.sufficient`), whatever ``N`` is.
 
 All three follow one trajectory (to float tolerance); ``"autograd"`` is bit-identical to the seed.
 """
@@ -22,6 +22,7 @@ import torch
 from linreg import checks
 from linreg.model import mse, predict, residual_gradients
 from linreg.solve import max_stable_lr
+from linreg.sufficient import descend, stats
 
 METHODS = ("autograd", "analytic", "sufficient")
 
@@ -62,7 +63,6 @@ class Result:
     method: str
     device: torch.device
     dtype: torch.dtype
-    y_hat_grad_fn: str | None = None
 
     @property
     def final_loss(self) -> float | None:
@@ -102,58 +102,12 @@ def _analytic(
     return W, b, y_hat
 
 
-def sufficient_statistics(
-    X: torch.Tensor, y: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
-    r"""The sufficient statistics :math:`Z^\top Z`, :math:`Z^\top y`, :math:`y^\top y` and ``y.numel()``.
-
-    Formed blockwise from ``X`` (:math:`Z^\top Z = [[X^\top X, X^\top 1], [1^\top X, N]]`):
-    the :math:`N \times (D_{in}+1)` copy that :func:`linreg.solve.design` makes is never built.
-
-    Examples
-    --------
-    >>> G, c, yy, n = sufficient_statistics(torch.tensor([[1.0], [3.0]]), torch.tensor([[2.0], [4.0]]))
-    >>> G, c, yy, n
-    (tensor([[10.,  4.],
-            [ 4.,  2.]]), tensor([[14.],
-            [ 6.]]), tensor(20.), 2)
-    """
-    s = X.sum(dim=0, keepdim=True)  # 1'X
-    rows = torch.full((1, 1), X.shape[0], dtype=X.dtype, device=X.device)
-    G = torch.cat([torch.cat([X.T @ X, s.T], dim=1), torch.cat([s, rows], dim=1)])
-    c = torch.cat([X.T @ y, y.sum(dim=0, keepdim=True)])
-    return G, c, (y * y).sum(), y.numel()
-
-
-def sufficient_epochs(
-    G: torch.Tensor,
-    c: torch.Tensor,
-    yy: torch.Tensor,
-    n: int,
-    theta: torch.Tensor,
-    lr: float,
-    epochs: int,
-    losses: Losses,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The epochs of the ``"sufficient"`` method on ``theta = [W; b]``: O(D²) each, whatever N is.
-
-    Returns ``(before, theta)``: the parameters before and after the last update.
-    Apart from :func:`fit` so that the per-epoch cost can be timed alone (``benchmarks``).
-    """
-    # L(theta) = (tr(theta' G theta) - 2 tr(theta' c) + y'y) / (N D_out), G = Z'Z, c = Z'y
-    before = theta
-    for _ in range(epochs):
-        Gtheta = G @ theta
-        losses.append(((theta * (Gtheta - 2 * c)).sum() + yy) / n)
-        before, theta = theta, theta - (2 * lr / n) * (Gtheta - c)
-    return before, theta
-
-
 def _sufficient(
     X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
 ) -> Trajectory:
-    G, c, yy, n = sufficient_statistics(X, y)
-    before, theta = sufficient_epochs(G, c, yy, n, torch.cat([W, b[None, :]]), lr, epochs, losses)
+    # One pass over X forms the statistics; the epochs then follow in closed form, whatever N is.
+    trace, before, theta = descend(stats(X, y), torch.cat([W, b[None, :]]), lr, epochs)
+    losses.extend(trace[:-1])
     # the last epoch's predictions cost one more pass over X, once, not once per epoch
     y_hat = predict(X, before[:-1], before[-1]) if epochs else None
     return theta[:-1], theta[-1], y_hat
@@ -164,35 +118,6 @@ _STEPS: dict[str, Callable[..., Trajectory]] = {
     "analytic": _analytic,
     "sufficient": _sufficient,
 }
-
-
-def run_epochs(
-    X: torch.Tensor,
-    y: torch.Tensor,
-    W: torch.Tensor,
-    b: torch.Tensor,
-    lr: float,
-    epochs: int,
-    method: str = "autograd",
-) -> list[torch.Tensor]:
-    """The loop of :func:`fit` alone, unchecked: returns the epochs' losses, one 0-d tensor each.
-
-    No input checks, no divergence check, no result: what an epoch costs, for timing it
-    (the book's scaling page, ``benchmarks``). To train, call :func:`fit`.
-    With ``method="sufficient"`` this includes the one pass of :func:`sufficient_statistics`;
-    :func:`sufficient_epochs` times the epochs alone.
-
-    Examples
-    --------
-    >>> from linreg import make_data, init_params
-    >>> data = make_data()
-    >>> losses = run_epochs(data.X, data.y_true, *init_params(), lr=0.07, epochs=40)
-    >>> len(losses), f"{float(losses[-1]):.4f}"
-    (40, '0.0007')
-    """
-    losses: list[torch.Tensor] = []
-    _STEPS[method](X, y, W.detach(), b.detach(), lr, epochs, losses)
-    return losses
 
 
 def fit(
@@ -246,5 +171,4 @@ def fit(
         method=method,
         device=X.device,
         dtype=X.dtype,
-        y_hat_grad_fn=None if y_hat is None or y_hat.grad_fn is None else type(y_hat.grad_fn).__name__,
     )

@@ -1,0 +1,161 @@
+r"""Beyond one tensor: rows streamed in chunks, or sharded across the processes of a group.
+
+The loss and its gradients depend on the data only through sums over rows
+(:mod:`linreg.sufficient`), and sums can be taken piece by piece:
+
+:func:`fit_chunks`
+    One pass over an iterable of ``(X, y)`` chunks (a ``torch.utils.data.DataLoader``, a
+    generator reading a file) adds up the statistics; the epochs then run on them. Memory:
+    one chunk, plus :math:`O(D^2)`, whatever ``N`` is.
+:func:`fit_sharded`
+    Each process of a ``torch.distributed`` group (started by ``torchrun``) holds some rows.
+    ``method="sufficient"`` all-reduces the statistics once, then every rank runs the same
+    epochs; ``"analytic"`` and ``"autograd"`` are the data-parallel loop, which all-reduces the
+    gradient sums every epoch, as ``DistributedDataParallel`` does.
+
+Both follow :func:`linreg.fit`'s trajectory on all the rows to float tolerance, not bit for bit:
+sums taken in another order round differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from linreg import checks
+from linreg.model import predict
+from linreg.sufficient import Stats, descend, stats
+from linreg.train import METHODS, DivergenceError, Result
+
+
+@dataclass(frozen=True)
+class Sharded(Result):
+    """A :class:`linreg.Result` of :func:`fit_sharded`; ``y_hat`` holds this rank's rows only."""
+
+    reduced: int = 0  # the numbers this rank all-reduced, the first exchange of shapes not counted
+
+
+def _checked_losses(losses: torch.Tensor, lr: float, G: torch.Tensor, n: int) -> None:
+    # As linreg.fit does: a non-finite loss is a DivergenceError naming 2/lambda_max, where the
+    # Hessian is 2 G / n (linreg.hessian).
+    finite = torch.isfinite(losses)
+    if not bool(finite.all()):
+        max_lr = n / float(torch.linalg.eigvalsh(G.double().cpu())[-1])
+        raise DivergenceError(int((~finite).nonzero()[0, 0]) + 1, lr, max_lr)
+
+
+def _from_stats(
+    s: Stats, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, X: torch.Tensor | None = None
+) -> Result:
+    losses, before, theta = descend(s, torch.cat([W.detach(), b.detach()[None, :]]), lr, epochs)
+    _checked_losses(losses[:-1], lr, s.G, s.n)
+    y_hat = predict(X, before[:-1], before[-1]) if X is not None and epochs else None
+    return Result(theta[:-1], theta[-1], losses[:-1], y_hat, float(losses[-1]), lr, epochs, "sufficient", W.device, W.dtype)
+
+
+def fit_chunks(
+    chunks: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    W: torch.Tensor,
+    b: torch.Tensor,
+    lr: float = 0.07,
+    epochs: int = 40,
+) -> Result:
+    """Gradient descent on all the rows of ``chunks``, read once; ``y_hat`` is None (no rows are kept).
+
+    Examples
+    --------
+    >>> from linreg import fit, init_params, make_data
+    >>> data = make_data()
+    >>> chunks = zip(data.X.split(4), data.y_true.split(4))  # 4 + 4 + 2 rows
+    >>> print(f"Final Loss: {fit_chunks(chunks, *init_params()).final_loss:.4f}")
+    Final Loss: 0.0007
+    """
+    lr, epochs = checks.learning_rate(lr), checks.epochs(epochs)
+    total = None
+    for k, (X, y) in enumerate(chunks):
+        try:
+            checks.problem(X, y, W, b)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"chunk {k}: {error}") from None
+        total = stats(X, y) if total is None else total + stats(X, y)
+    if total is None:
+        raise ValueError("chunks held no rows: the iterable was empty")
+    return _from_stats(total, W, b, lr, epochs)
+
+
+def fit_sharded(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    lr: float = 0.07,
+    epochs: int = 40,
+    method: str = "sufficient",
+) -> Sharded:
+    """Gradient descent on the rows of every rank of the default process group; call it on every rank.
+
+    Each rank passes its own rows ``X``, ``y`` and the same ``W``, ``b``, ``lr``, ``epochs``,
+    ``method``; every rank returns the same ``W``, ``b`` and losses. Bad input on any rank
+    raises the same ``ValueError`` on every rank, naming the rank, before any training.
+    """
+    if not dist.is_initialized():
+        raise RuntimeError("fit_sharded needs torch.distributed: call init_process_group first, or run torchrun")
+    # Check locally, then agree: a rank that raised alone would leave the others waiting.
+    try:
+        N, D_in, D_out = checks.problem(X, y, W, b)
+        lr, epochs = checks.learning_rate(lr), checks.epochs(epochs)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+        mine: tuple[str | None, int, str] = (None, N, f"D_in={D_in}, D_out={D_out}, {X.dtype}")
+    except (ValueError, TypeError) as error:
+        mine = (f"{type(error).__name__}: {error}", 0, "")
+    everyone: list[tuple[str | None, int, str]] = [mine] * dist.get_world_size()
+    dist.all_gather_object(everyone, mine)
+    problems = [f"rank {r}: {problem}" for r, (problem, _, _) in enumerate(everyone) if problem]
+    if not problems and len({shape for _, _, shape in everyone}) > 1:
+        problems = ["the ranks' shards disagree: " + "; ".join(f"rank {r}: {s}" for r, (_, _, s) in enumerate(everyone))]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+    n = sum(rows for _, rows, _ in everyone) * D_out  # the entries the loss averages over
+    reduced = 0
+
+    def all_reduce(*parts: torch.Tensor) -> list[torch.Tensor]:
+        # One collective for several sums: each part comes back summed over the ranks.
+        nonlocal reduced
+        flat = torch.cat([p.detach().reshape(-1) for p in parts])
+        dist.all_reduce(flat)
+        reduced += flat.numel()
+        return [t.reshape(p.shape) for t, p in zip(flat.split([p.numel() for p in parts]), parts, strict=True)]
+
+    if method == "sufficient":
+        local = stats(X, y)
+        G, c, yy = all_reduce(local.G, local.c, local.yy)
+        result = _from_stats(Stats(G, c, yy, n), W, b, lr, epochs, X)
+        return Sharded(**vars(result), reduced=reduced)
+
+    W, b, y_hat, losses = W.detach(), b.detach(), None, []
+    for _ in range(epochs):
+        if method == "analytic":
+            y_hat = predict(X, W, b)
+            R = y_hat - y
+            XR, R1, RR = all_reduce(X.T @ R, R.sum(dim=0), (R**2).sum())
+            W, b = W - lr * 2 / n * XR, b - lr * 2 / n * R1
+        else:  # autograd, as DistributedDataParallel: each rank's backward(), then the sum
+            W_, b_ = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
+            y_hat = predict(X, W_, b_)
+            squares = ((y_hat - y) ** 2).sum()
+            (squares / n).backward()
+            dW, db, RR = all_reduce(W_.grad, b_.grad, squares)  # type: ignore[arg-type]
+            W, b = W - lr * dW, b - lr * db
+        losses.append(RR / n)
+    trace = torch.stack(losses) if losses else X.new_empty(0)
+    if not bool(torch.isfinite(trace).all()):
+        local = stats(X, y)
+        _checked_losses(trace, lr, all_reduce(local.G)[0], n)
+    (after,) = all_reduce(((predict(X, W, b) - y) ** 2).sum())
+    y_hat = None if y_hat is None else y_hat.detach()
+    return Sharded(W, b, trace, y_hat, float(after) / n, lr, epochs, method, X.device, X.dtype, reduced)
