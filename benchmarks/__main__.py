@@ -1,98 +1,50 @@
-"""``python -m benchmarks``: measure, then print one table (Markdown, aligned for a terminal).
-
-Exit status 1 when a row misses its target, so that a regression is not only a line in a log.
-"""
+"""``python -m benchmarks``: measure, print one table, and exit 1 when a row misses its target."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
+import os
+import platform
 import sys
 from pathlib import Path
 
-from benchmarks.machine import describe
-from benchmarks.table import Row, failed, render
+import torch
 
-PARTS = ("training", "explorer", "build", "tests")
-# What runs without --only: the test suite's wall time is minutes of its own (it builds the
-# book and drives a browser), so it runs only when asked for.
-DEFAULT = ("training", "explorer", "build")
+from benchmarks.rows import Row, table
+
+PARTS = ("training", "shards", "build", "pages")
 
 
-def measure(part: str, quick: bool) -> list[Row]:
-    """The rows of one part (imported here: each part's imports cost time of their own)."""
-    if part == "training":
-        from benchmarks import training
-
-        return training.rows(quick)
-    if part == "explorer":
-        from benchmarks import explorer
-
-        return explorer.rows(quick)
-    if part == "build":
-        from benchmarks import build
-
-        return build.rows(quick)
-    from benchmarks import suite
-
-    return suite.rows()
+def machine() -> str:
+    """Processor, cores, GPU, Python and torch: the numbers mean little without them."""
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.machine())
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {os.cpu_count()} cores, {gpu}; Python {platform.python_version()}, torch {torch.__version__}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks",
-        description=__doc__,
-        epilog=f"Without --only: {', '.join(DEFAULT)}. The tests part (`make test`) runs when named.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", action="append", choices=PARTS, help="run this part only (repeatable)")
-    parser.add_argument(
-        "--quick", action="store_true", help="fewer repeats (one build of each kind): a smoke run"
-    )
-    parser.add_argument(
-        "--json", type=Path, help="also write the rows, the machine and the date to this file"
-    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats: a smoke run")
+    parser.add_argument("--json", type=Path, help="also write the rows, the machine and the date here")
     args = parser.parse_args(argv)
-
     rows: list[Row] = []
-    for part in args.only or DEFAULT:
+    for part in args.only or PARTS:
         print(f"measuring {part} ...", file=sys.stderr, flush=True)
-        rows += measure(part, args.quick)
-    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = describe()
-    print(f"\n{machine}; {when}{'; --quick' if args.quick else ''}\n")
-    print(render(rows))
+        rows += importlib.import_module(f"benchmarks.{part}").rows(args.quick)
+    when = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    print(f"\n{machine()}; {when}{'; --quick' if args.quick else ''}\n\n{table(rows)}")
     if args.json:
-        args.json.write_text(json.dumps(report(rows, machine, when, args.quick), indent=1) + "\n")
-    missed = failed(rows)
-    if missed:
-        print(f"\n{len(missed)} row(s) missed their target.", file=sys.stderr)
+        kept = {"machine": machine(), "date": when, "quick": args.quick, "rows": [r.as_json() for r in rows]}
+        args.json.write_text(json.dumps(kept, indent=1) + "\n")
+    missed = [r for r in rows if r.verdict == "FAIL"]
+    print(f"\n{len(missed)} row(s) missed their target." if missed else "", file=sys.stderr)
     return 1 if missed else 0
-
-
-def report(rows: list[Row], machine: str, when: str, quick: bool) -> dict:
-    """The run as data: what the book's scaling page reads for devices it cannot measure itself."""
-    return {
-        "machine": machine,
-        "date": when,
-        "quick": quick,
-        "rows": [
-            {
-                "part": r.part,
-                "what": r.what,
-                "value": r.value,
-                "against": r.against,
-                "against_what": r.against_what,
-                "unit": r.unit,
-                "ratio": r.ratio,
-                "target": str(r.target) if r.target else r.expect,
-                "verdict": r.verdict,
-                "device": r.device,
-                "note": r.note,
-            }
-            for r in rows
-        ],
-    }
 
 
 if __name__ == "__main__":
