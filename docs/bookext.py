@@ -1,64 +1,64 @@
 """The book's own Sphinx extension: what conf.py's settings cannot say by themselves.
 
-- Outputs are never stale: jupyter-cache keys a notebook on its own cells only, so the
-  cache lives in a folder named after a hash of everything else the cells depend on
-  (the library's source, the seed reference, the numeric stack's versions). An edit in
-  ``src/linreg`` changes the config, Sphinx re-reads every page, and every page misses
-  the cache. A prose-only edit changes nothing here: its page is re-read and its outputs
-  come from the cache.
-- MathJax is served from the site itself (the ``sphinx-mathjax-offline`` package's copy).
-- The kernels run quietly, with an IPython profile of their own.
-- The executed notebook of each page is offered for download, hosted or not.
-- References to linreg's public names (`linreg.fit`) resolve to where the API page documents them.
-- Repository, edit and launch buttons appear only where Read the Docs says where the
-  repository is.
+- Outputs are never stale: jupyter-cache keys a notebook on its own cells only, so the cache
+  lives in a folder named after a hash of everything else the cells depend on (the library,
+  the seed reference, the pages' helper, the numeric stack's versions).
+- Each executed page says, under its title, where it came from: the commit, the versions, the
+  device, when it ran and how many values the build checked on it.
+- An equation reference shows its equation when hovered or focused.
+- Each page with code is offered as a notebook that runs anywhere (``export.py``), with a
+  wheel of the very linreg that built it; the PDF of the book replaces the print dialog.
+- KaTeX's stylesheet and fonts are served by the site; Font Awesome's 1.6 MB script is
+  replaced by an empty one (the theme's CSS draws the same icons with its web fonts).
+- References to linreg's public names (`linreg.fit`) resolve to their API entries.
 
-This module imports nothing from Sphinx at import time, so tests can call
-:func:`source_hash` cheaply.
+``sphinx()`` is the book's build command line, for the tests and the benchmarks.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
-import importlib.util
+import json
 import os
 import platform
 import re
 import shutil
+import subprocess
+import sys
+import tomllib
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 # What the pages' outputs depend on besides their own cells.
-SOURCES = (
-    ROOT / "src" / "linreg",
-    ROOT / "reference",
-    ROOT / "docs" / "shapes.py",
-    ROOT / "benchmarks" / "results",  # the GPU figures the scaling page shows
-)
+SOURCES = (ROOT / "src" / "linreg", ROOT / "reference", DOCS / "book.py", ROOT / "benchmarks" / "results", ROOT / "benchmarks" / "rows.py")
 # The numeric stack: a new torch may print different digits.
 PACKAGES = ("torch", "numpy", "matplotlib", "myst-nb", "ipykernel")
+FLAGS = ("-W", "--keep-going", "-n")  # as `make book`: every warning is an error, every reference resolves
+
+
+def sphinx(builder: str, out: Path, doctrees: Path, *options: str, source: Path = DOCS, **run: Any) -> Any:
+    """Build the book with ``builder`` into ``out``, as `make book` does; the finished process."""
+    command = [sys.executable, "-m", "sphinx", *FLAGS, "-b", builder, "-d", str(doctrees), *options]
+    return subprocess.run([*command, str(source), str(out)], capture_output=True, text=True, **run)
 
 
 def source_files(roots: Iterable[Path] = SOURCES) -> list[Path]:
     """The files under ``roots`` that a kernel can read, bytecode caches left out."""
-    files = []
-    for root in map(Path, roots):
-        found = [root] if root.is_file() else root.rglob("*")
-        files += [p for p in found if p.is_file() and "__pycache__" not in p.parts]
-    return sorted(files)
+    found = [p for r in map(Path, roots) for p in ([r] if r.is_file() else r.rglob("*"))]
+    return sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)
 
 
 def source_hash(roots: Iterable[Path] = SOURCES, packages: Iterable[str] = PACKAGES) -> str:
     """A short hash of the files under ``roots`` (names and bytes) and of the packages' versions."""
-    digest = hashlib.sha256()
-    roots = [Path(r) for r in roots]
+    digest, roots = hashlib.sha256(), [Path(r) for r in roots]
     for path in source_files(roots):
         base = next(r for r in roots if path.is_relative_to(r)).parent
-        digest.update(f"{path.relative_to(base).as_posix()}\0".encode())
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(f"{path.relative_to(base).as_posix()}\0".encode() + path.read_bytes() + b"\0")
     for name in packages:
         try:
             version = metadata.version(name)
@@ -69,76 +69,132 @@ def source_hash(roots: Iterable[Path] = SOURCES, packages: Iterable[str] = PACKA
     return digest.hexdigest()[:16]
 
 
-def _cache_per_source(app: Any, config: Any) -> None:
-    # An absolute path, kept with the doctrees so the html and doctest builders share it.
+def commit() -> str:
+    """The commit being built (Read the Docs says; else git), marked when the tree has changes."""
+    if os.environ.get("READTHEDOCS_GIT_COMMIT_HASH"):
+        return os.environ["READTHEDOCS_GIT_COMMIT_HASH"][:10]
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run([*git, "status", "--porcelain", "--", "src", "docs"], capture_output=True, text=True)
+    return (head or "unknown") + (" with uncommitted changes" if changed.stdout.strip() else "")
+
+
+def _configure(app: Any, config: Any) -> None:
+    # The execution cache, keyed: an absolute path kept with the doctrees, shared by builders.
     key = source_hash()
     os.environ["LINREG_BOOK_CACHE_KEY"] = key
     config.nb_execution_cache_path = str(Path(app.doctreedir) / "jupyter_cache" / key)
-    # The kernels check their outputs against reference/ (not an installed package).
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    # The kernels import book.py (docs/) and reference/ (the root), not installed packages.
+    paths = [str(ROOT), str(DOCS), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-
-
-def _quiet_kernels(app: Any, config: Any) -> None:
-    # ipykernel 7 logs a warning about TCP transport at every start: noise in the build log.
-    # The kernels get an IPython profile of their own that logs errors only; it also keeps
-    # a reader's own IPython start-up files out of the book's kernels.
+    # ipykernel 7 warns at every start that its loopback TCP is unencrypted: the kernels get an
+    # IPython profile of their own that logs errors only (and no reader's start-up files).
     profile = Path(app.doctreedir) / "ipython" / "profile_default"
     profile.mkdir(parents=True, exist_ok=True)
     (profile / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "ERROR"\n')
     os.environ["IPYTHONDIR"] = str(profile.parent)
+    # KaTeX's stylesheet and its WOFF2 fonts (what browsers load), from npm's katex package.
+    dist = ROOT / "node_modules" / "katex" / "dist"
+    if not (dist / "katex.min.css").is_file():
+        raise RuntimeError(f"{dist / 'katex.min.css'} is missing: run `npm ci` in {ROOT} (the Makefile does)")
+    static = Path(app.doctreedir) / "static"
+    (static / "katex" / "fonts").mkdir(parents=True, exist_ok=True)
+    for path in [dist / "katex.min.css", *(dist / "fonts").glob("*.woff2")]:
+        shutil.copy2(path, static / "katex" / path.relative_to(dist))
+    config.html_static_path.append(str(static))
 
 
-def _mathjax_served_locally(app: Any, config: Any) -> None:
-    # The PyPI package `sphinx-mathjax-offline` vendors MathJax 3 but does not declare
-    # itself parallel-safe (a warning, so an error under -W with -j); use its files only.
-    package = importlib.util.find_spec("sphinx-mathjax-offline")
-    if package is None or package.origin is None:
-        raise RuntimeError("the book serves MathJax from the package sphinx-mathjax-offline: install it")
-    config.html_static_path.append(str(Path(package.origin).parent / "static"))
-    config.mathjax_path = "mathjax/tex-chtml.js"
+def _provenance(app: Any, doctree: Any, docname: str) -> None:
+    # Under the title of each executed page: the commit, versions, device, date and checks.
+    from docutils import nodes
+    from myst_nb.sphinx_ import NbMetadataCollector
 
-
-def repository_options(clone_url: str | None) -> dict[str, Any]:
-    """Theme options for the repository, edit and launch buttons, from a git clone URL.
-
-    Empty without a URL, or for a host the theme cannot link to (it knows GitHub,
-    GitLab and Bitbucket): no buttons then, and no warning.
-    """
-    if not clone_url:
-        return {}
-    url = re.sub(r"^git@([^:]+):", r"https://\1/", clone_url.strip())
-    url = url.removesuffix("/").removesuffix(".git")
-    if not any(host in url for host in ("github.com", "gitlab.com", "bitbucket.org")):
-        return {}
-    return {
-        "repository_url": url,
-        "repository_branch": os.environ.get("READTHEDOCS_GIT_IDENTIFIER", "main"),
-        "path_to_docs": "docs",
-        "use_repository_button": True,
-        "use_edit_page_button": True,
-        "use_source_button": True,
-        "use_issues_button": True,
-        "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
-    }
-
-
-def _offer_executed_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The theme offers the executed .ipynb only when launch buttons are set; offer it always.
-    executed = Path(app.env.mystnb_config.output_folder) / f"{pagename}.ipynb"
-    if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}) or not executed.is_file():
+    executed = NbMetadataCollector.get_exec_data(app.env, docname)
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if not executed or section is None:
         return
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(executed, target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
+    glue = Path(app.env.mystnb_config.output_folder) / f"{docname}.glue.json"
+    glued = json.loads(glue.read_text()) if glue.is_file() else {}
+    value = lambda key: glued[key]["data"]["text/plain"].strip("'") if key in glued else "?"  # noqa: E731
+    when = datetime.datetime.fromtimestamp(executed["mtime"], datetime.UTC)
+    line = nodes.paragraph(classes=["lr-provenance"])
+    line += nodes.Text(
+        f"Executed {when:%Y-%m-%d %H:%M} UTC, commit {app.config.book_commit}, linreg {app.config.release}, "
+        f"torch {metadata.version('torch')}, on the {value('device')}; {value('checked')} values checked. "
+    )
+    if app.builder.format == "html" and docname != "build":
+        line += nodes.reference("", "How this book was built", refuri=app.builder.get_relative_uri(docname, "build"))
+    section.insert(1, line)
+
+
+def _equation_latex(app: Any, doctree: Any) -> None:
+    # Every labelled display equation's LaTeX, for the previews of references to it.
+    from docutils import nodes
+
+    if not hasattr(app.env, "book_equations"):
+        app.env.book_equations = {}
+    for node in doctree.findall(nodes.math_block):
+        if node.get("label"):
+            app.env.book_equations[node["label"]] = node.astext()
+
+
+def _merge_equations(app: Any, env: Any, docnames: Any, other: Any) -> None:
+    if not hasattr(env, "book_equations"):
+        env.book_equations = {}
+    env.book_equations.update(getattr(other, "book_equations", {}))
+
+
+def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
+    # An {eq} reference is a link to the equation; beside it, hidden until hovered or focused,
+    # the equation itself (rendered by KaTeX like any other), so the reader need not leave.
+    from docutils import nodes
+
+    if app.builder.format != "html":
+        return
+    equations = getattr(app.env, "book_equations", {})
+    for ref in list(doctree.findall(nodes.reference)):
+        target = (ref.get("refuri") or "#" + ref.get("refid", "")).partition("#equation-")[2]
+        if target in equations:
+            preview = nodes.inline("", "", nodes.math(equations[target], equations[target]), classes=["lr-eq-preview"])
+            ref.replace_self(nodes.inline("", "", ref.deepcopy(), preview, classes=["lr-eqref"]))
+
+
+def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    # The download menu: the page's runnable notebook, and the book's PDF instead of printing.
+    from export import write_notebook
+    from sphinx.util import logging
+
+    if doctree is not None and "kernelspec" in app.env.metadata.get(pagename, {}):
+        try:
+            context["ipynb_source"] = write_notebook(app, pagename)
+        except (ValueError, KeyError, OSError) as error:
+            logging.getLogger(__name__).warning(f"{pagename}: no runnable notebook: {error}", location=pagename)
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            buttons = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+            if app.config.book_pdf_url:
+                pdf = app.config.book_pdf_url
+                url = pdf if "://" in pdf else context["pathto"](pdf, 1)
+                buttons.append({"type": "link", "url": url, "text": ".pdf", "tooltip": "The whole book as a PDF", "icon": "fas fa-file-pdf", "label": "download-pdf-button"})
+            group["buttons"] = buttons
+            # The page's own notebook first: what "Download this page" means for a reader.
+            group["buttons"].sort(key=lambda b: b.get("label") != "download-notebook-button")
+
+
+def _wheel(app: Any) -> None:
+    # The wheel of the linreg that built these pages, published with them: the notebooks install it.
+    if app.builder.format == "html":
+        out = Path(app.outdir) / "dist"
+        shutil.rmtree(out, ignore_errors=True)
+        done = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"building the wheel of linreg failed:\n{done.stdout}\n{done.stderr}")
 
 
 def _public_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     # linreg's public names are re-exported by the package (`linreg.fit`), but the API page
-    # documents each object once, in the module that defines it (`linreg.train.fit`). A
-    # reference to `linreg.fit`, or to `fit` from within linreg, resolves to that one entry
-    # when exactly one documented linreg object ends with that name; otherwise it stays unresolved.
+    # documents each object once, in its module (`linreg.train.fit`): resolve to that entry
+    # when exactly one documented linreg object, the shallowest, ends with that name.
     if node.get("refdomain") != "py":
         return None
     target, module = node.get("reftarget", ""), node.get("py:module") or ""
@@ -149,7 +205,6 @@ def _public_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     rest = target.removeprefix("linreg.")
     objects = env.get_domain("py").objects
     found = [k for k in objects if k.startswith("linreg.") and k.endswith(f".{rest}")]
-    # The shallowest match: `fit` is linreg.train.fit, not a method `fit` of some class.
     found = [k for k in found if k.count(".") == min((f.count(".") for f in found), default=0)]
     if len(found) != 1:
         return None
@@ -157,13 +212,45 @@ def _public_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, found[0])
 
 
+def repository_options(clone_url: str | None) -> dict[str, Any]:
+    """Theme options for the repository, edit and launch buttons, from a git clone URL.
+
+    Empty without a URL, or for a host the theme cannot link to (it knows GitHub, GitLab and
+    Bitbucket). The launch buttons open ``docs/<page>.ipynb``, the committed runnable notebook.
+    """
+    if not clone_url:
+        return {}
+    url = re.sub(r"^git@([^:]+):", r"https://\1/", clone_url.strip()).removesuffix("/").removesuffix(".git")
+    if not any(host in url for host in ("github.com", "gitlab.com", "bitbucket.org")):
+        return {}
+    launch = {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com"}
+    if os.environ.get("LINREG_JUPYTERHUB_URL"):
+        launch["jupyterhub_url"] = os.environ["LINREG_JUPYTERHUB_URL"]
+    return {
+        "repository_url": url,
+        "repository_branch": os.environ.get("READTHEDOCS_GIT_IDENTIFIER", "main"),
+        "path_to_docs": "docs",
+        "use_repository_button": True,
+        "use_edit_page_button": True,
+        "use_source_button": True,
+        "use_issues_button": True,
+        "launch_buttons": {**launch, "notebook_interface": "jupyterlab"},
+    }
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.setup_extension("myst_nb")
-    app.setup_extension("sphinx.ext.mathjax")
-    app.connect("config-inited", _cache_per_source)
-    app.connect("config-inited", _quiet_kernels)
-    app.connect("config-inited", _mathjax_served_locally)
-    # Before the theme's header buttons (priority 501) read `ipynb_source`.
-    app.connect("html-page-context", _offer_executed_notebook, priority=500)
+    app.add_config_value("book_commit", commit(), "html")
+    app.add_config_value("book_pdf_url", "", "html")
+    # Where the book is hosted: the notebooks of the launch buttons install linreg from there.
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    app.add_config_value("book_site_url", urls["Documentation"], "html")
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _wheel)
+    app.connect("doctree-read", _equation_latex)
+    app.connect("env-merge-info", _merge_equations)
+    app.connect("doctree-resolved", _provenance)
+    app.connect("doctree-resolved", _equation_previews)
+    app.connect("html-page-context", _page_context, priority=502)  # after the theme's buttons (501)
     app.connect("missing-reference", _public_names)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

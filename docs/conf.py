@@ -5,8 +5,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-# bookext.py and rebuild.py, beside this file: the cache key, local MathJax, the notebook
-# download; cheap small rebuilds.
+# bookext.py, beside this file: the cache key, provenance lines, equation previews, notebooks.
 sys.path.insert(0, str(Path(__file__).parent))
 from bookext import repository_options
 
@@ -22,16 +21,15 @@ extensions = [
     "sphinx.ext.napoleon",  # which are numpy-style
     "sphinx.ext.doctest",  # reader-facing examples are run by `-b doctest`
     "sphinx_copybutton",
+    "sphinx_codeautolink",  # names in code cells link to their API entries
+    "sphinxcontrib.katex",  # math rendered to HTML when the book is built, not in the browser
+    "sphinxext.opengraph",  # a meta description per page, from its opening lines
     # The theme's `margin` directive is registered by its setup(), which only the html
     # builder runs for a theme: as an extension it is known to `-b doctest` too.
     "sphinx_book_theme",
     "bookext",
-    # A rebuild after a one-page edit reads and writes in-process and reuses unchanged
-    # code's highlighting: a prose edit costs little more than no change at all.
-    "rebuild",
 ]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
-templates_path = ["_templates"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "*.ipynb"]
 html_static_path = ["_static"]
 html_css_files = ["book.css"]
 # Without one, every reader's browser asks for /favicon.ico and logs a 404.
@@ -47,11 +45,25 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"torch\..*"), (r"py:class", r"(argparse|collections\.abc|typing)\.\w+")]
 
 # -- MyST: math in $...$ and $$...$$ (numbered with a label), and ::: fences for margins.
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "substitution"]
 myst_dmath_double_inline = True
 math_number_all = False
 math_eqref_format = "({number})"
 myst_heading_anchors = 2
+katex_prerender = True  # Node renders each formula once, at build time: no script, no layout shift
+katex_css_path = "katex/katex.min.css"  # served by the site (bookext copies it from npm's katex)
+
+# The front page's install command: the wheel this build publishes (bookext), from this site.
+wheel = f"linreg-{release}-py3-none-any.whl"
+repository = repository_options(os.environ.get("READTHEDOCS_GIT_CLONE_URL") or os.environ.get("LINREG_REPOSITORY_URL"))
+myst_substitutions = {
+    "install": (
+        f'```sh\npip install "linreg @ {html_baseurl}dist/{wheel}"\n```'
+        if html_baseurl
+        else f'Download <a href="dist/{wheel}">its wheel</a>, then `pip install {wheel}`.'
+    )
+    + (f"\n\nThe source, its issues and its tests are in [the repository]({repository['repository_url']})." if repository else ""),
+}
 
 # -- Execution. `cache`: a prose-only edit re-executes nothing; the cache's location is
 #    keyed on the library's source (bookext.py), so a library edit re-executes everything.
@@ -84,12 +96,24 @@ napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
 # The docstrings' type lines are prose for readers ("tensor of shape (N, D_in)", `{"cpu",
-# "cuda"}`): show them as written, not as cross-references that cannot resolve. The
-# signatures' annotations still link.
+# "cuda"}`): show them as written, not as cross-references that cannot resolve.
 napoleon_use_param = False
 napoleon_preprocess_types = False
 # Dataclass fields (Result.losses, Data.X) are part of the API even without a docstring.
 autodoc_default_options = {"undoc-members": True}
+codeautolink_concat_default = True  # a name defined in one cell links in the next ones too
+codeautolink_warn_on_missing_inventory = False  # torch has no inventory offline: its names stay plain
+
+# -- Meta description: the page's opening, for search results and link previews.
+ogp_site_url = html_baseurl
+ogp_enable_meta_description = True
+ogp_social_cards = {"enable": False}  # a card image per page would need matplotlib at build time for nothing
+
+# -- PDF (`make pdf`): xelatex for the book's Unicode (λ, ×, ≤), its own table of contents.
+latex_engine = "xelatex"
+latex_use_xindy = False
+latex_documents = [("index", "linreg-book.tex", project, author, "manual")]
+latex_elements = {"printindex": "", "sphinxsetup": "verbatimwrapslines=true, verbatimforcewraps=true"}
 
 # -- Theme.
 html_theme = "sphinx_book_theme"
@@ -101,10 +125,11 @@ html_context = {"default_mode": "auto"}
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
-    "use_download_button": True,  # the page's source and its executed notebook
+    "use_download_button": True,  # the page's source, its runnable notebook and the PDF
     "use_sidenotes": True,  # footnotes become margin notes
-    # Repository, edit and launch buttons where Read the Docs tells us the repository.
-    **repository_options(os.environ.get("READTHEDOCS_GIT_CLONE_URL")),
+    # Repository, edit and launch buttons where the repository is known: Read the Docs says,
+    # or LINREG_REPOSITORY_URL for a local build.
+    **repository,
 }
 copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True

@@ -1,8 +1,10 @@
-"""Shared fixtures: the book built once per session, served on loopback, and a browser page.
+"""Shared fixtures: the book built once per session, its PDF, the site served on loopback, the browser.
 
-The book is built from scratch with forced execution, so every number it shows was
-computed in this test run. The browser is Debian's Chromium driven by Playwright; every
-request that leaves the served site is blocked and recorded.
+The book is built from scratch with forced execution, so every number it shows was computed in
+this test run. The browser is Debian's Chromium under pytest-playwright's fixtures; every
+request that leaves the served site is blocked and recorded. Two slow things that need nothing
+from the rest start as soon as the tests are collected and run beside them: the replay of Read
+the Docs' build, and a fresh virtual environment for running the downloaded notebooks.
 """
 
 from __future__ import annotations
@@ -18,29 +20,39 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bookext import sphinx
+
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
 # Test artifacts (screenshots) live under the build folder, beside the book `make book` builds.
-ARTIFACTS = DOCS / "_build" / "test-artifacts"
-
-
-def sphinx(builder: str, out: Path, doctrees: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """Run one Sphinx builder the way the README's build does: warnings are errors."""
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-b", builder]
-    cmd += ["-d", str(doctrees), *options, str(DOCS), str(out)]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+ARTIFACTS = ROOT / "docs" / "_build" / "test-artifacts"
+PDF = "linreg-book.pdf"
 
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole book, built from scratch with forced execution; returns the html folder."""
+    """The whole book, built from scratch with forced execution, with a PDF link; the html folder."""
     out = tmp_path_factory.mktemp("book")
-    run = sphinx("html", out / "html", out / "doctrees", "-j", "auto", "-D", "nb_execution_mode=force")
+    options = ("-j", "auto", "-D", "nb_execution_mode=force", "-D", f"book_pdf_url={PDF}")
+    run = sphinx("html", out / "html", out / "doctrees", *options)
     assert run.returncode == 0, f"the book's build failed:\n{run.stdout[-5000:]}\n{run.stderr[-10000:]}"
     return out / "html"
+
+
+@pytest.fixture(scope="session")
+def pdf(book: Path) -> Path:
+    """The book as a PDF (`make pdf`): the LaTeX builder on the html build's doctrees, then xelatex."""
+    out = book.parent / "latex"
+    run = sphinx("latex", out, book.parent / "doctrees", "-D", "nb_execution_mode=force", "-D", f"book_pdf_url={PDF}")
+    assert run.returncode == 0, f"the LaTeX build failed:\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
+    assert "Executing notebook" not in run.stdout + run.stderr, "the LaTeX build re-executed notebooks"
+    latexmk = subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", PDF.replace(".pdf", ".tex")], cwd=out, capture_output=True, text=True)
+    assert latexmk.returncode == 0, latexmk.stdout[-5000:]
+    shutil.copy2(out / PDF, book / PDF)
+    return book / PDF
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +60,7 @@ def site(book: Path) -> Iterator[str]:
     """The built book served on loopback; yields its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(book))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
@@ -60,132 +71,131 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+# -- The browser: pytest-playwright's fixtures, on Debian's Chromium ---------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: `make test` installs it with apt"
+    flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    return {**browser_type_launch_args, "executable_path": chromium, "args": [*flags, "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "color_scheme": "light"}
+
+
 @dataclass
 class Seen:
-    """What a page did: requests blocked for leaving the site, failed requests, console errors.
-
-    ``failed`` holds the site's requests that failed (network error, aborted) and those it
-    answered with an HTTP error status (``404 http://...``): a reader's browser shows both as
-    broken resources.
-    """
+    """What a page did: requests blocked for leaving the site, failed requests (network errors
+    and HTTP error statuses, ``404 http://...``), and console errors."""
 
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    """Headless Debian Chromium (installed by `make test`), driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed: `make test` installs it with apt"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
-@contextlib.contextmanager
-def watched_page(browser, site: str, **context_options):  # type: ignore[no-untyped-def]
-    """A fresh browser context and page; every request outside ``site`` is blocked and recorded.
-
-    The routing is on the context, so popups and new tabs opened from the page are watched
-    too. ``context_options`` go to ``browser.new_context`` (e.g. ``color_scheme="dark"``).
-    """
-    options = {"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **context_options}
-    context = browser.new_context(**options)
+def watch(context: Any, site: str) -> Seen:
+    """Block and record every request of ``context`` that leaves ``site``; record failures and errors."""
     seen = Seen()
 
-    def route(r):  # type: ignore[no-untyped-def]
+    def route(r: Any) -> None:
         if r.request.url.startswith((site, "data:", "blob:")):
             r.continue_()
         else:
             seen.blocked.append(r.request.url)
             r.abort()
 
-    def response(r):  # type: ignore[no-untyped-def]
-        if r.url.startswith(site) and r.status >= 400:
-            seen.failed.append(f"{r.status} {r.url}")
-
     context.route("**/*", route)
     context.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
     context.on("weberror", lambda e: seen.console_errors.append(str(e.error)))
     context.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
-    context.on("response", response)
-    tab = context.new_page()
-    tab.seen = seen
+    context.on("response", lambda r: seen.failed.append(f"{r.status} {r.url}") if r.url.startswith(site) and r.status >= 400 else None)
+    return seen
+
+
+@pytest.fixture
+def seen(context: Any, site: str) -> Seen:
+    """What the test's ``page`` (pytest-playwright's, in ``context``) did outside the site."""
+    return watch(context, site)
+
+
+@contextlib.contextmanager
+def watched_page(browser: Any, site: str, **options: Any) -> Iterator[Any]:
+    """A page in a fresh context of its own (``options`` go to ``new_context``), watched; ``page.seen``."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **options})
+    seen = watch(context, site)
     try:
-        yield tab
+        page = context.new_page()
+        page.seen = seen
+        yield page
     finally:
         context.close()
 
 
-@pytest.fixture(scope="session")
-def open_page(browser, site: str):  # type: ignore[no-untyped-def]
-    """``open_page(**context_options)``: a context manager for a watched page (see ``watched_page``),
-    for tests that need several pages or non-default context options."""
-    return functools.partial(watched_page, browser, site)
-
-
-@pytest.fixture
-def page(browser, site: str):  # type: ignore[no-untyped-def]
-    """A fresh page whose requests outside the served site are blocked and recorded in ``page.seen``."""
-    with watched_page(browser, site) as tab:
-        yield tab
-
-
-# -- The Read the Docs replay, started early ------------------------------------------------------
-# tools/rtd_replay.py (a clone, a fresh venv, Read the Docs' installs and its serial build) takes
-# ~90 s, mostly on one core. When its test is selected it starts as soon as the tests are
-# collected and runs beside the others; the test waits for it and judges what it did.
-REPLAY_TEST = "test_read_the_docs_build_replayed_offline_builds_the_site_warning_free"
-REPLAY_CLONE_URL = "https://github.com/example/linreg.git"
-_replay = pytest.StashKey[tuple[subprocess.Popen[str], Path]]()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if session.config.option.collectonly or not any(i.name == REPLAY_TEST for i in session.items):
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="linreg-rtd-replay-"))
-    command = [sys.executable, str(ROOT / "tools" / "rtd_replay.py"), "--workdir", str(workdir / "rtd")]
-    command += ["--clone-url", REPLAY_CLONE_URL]
-    with (workdir / "replay.log").open("w") as log:  # the replay writes to its own copy of the file
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
-    session.config.stash[_replay] = (process, workdir)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _replay in session.config.stash:
-        process, workdir = session.config.stash[_replay]
-        if process.poll() is None:  # the session ended first (a failure with -x, Ctrl-C)
-            process.kill()
-            process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+# -- Started when the tests are collected, awaited by the tests that need them ---------------
 
 
 @dataclass
-class Replayed:
-    returncode: int
-    log: str
-    workdir: Path  # the replay's own: its checkout, and replay.json
-    clone_url: str = REPLAY_CLONE_URL  # READTHEDOCS_GIT_CLONE_URL in the replayed build
+class Background:
+    process: subprocess.Popen[str]
+    workdir: Path
+
+    def wait(self, timeout: float = 1500) -> tuple[int, str]:
+        self.process.wait(timeout=timeout)
+        return self.process.returncode, (self.workdir / "log").read_text()
+
+
+REPLAY_TEST = "test_read_the_docs_build_replayed_offline_builds_the_site_warning_free"
+REPLAY_CLONE_URL = "https://github.com/example/linreg.git"
+NOTEBOOK_TEST = "test_downloaded_notebooks_run_in_a_fresh_environment_and_print_what_the_pages_show"
+_started = pytest.StashKey[dict[str, Background]]()
+
+
+def _start(name: str, command: list[str]) -> Background:
+    workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
+    with (workdir / "log").open("w") as log:
+        process = subprocess.Popen([*command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True)
+    return Background(process, workdir)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    names = {item.name for item in session.items}
+    started = {}
+    if REPLAY_TEST in names:
+        replay = [sys.executable, str(ROOT / "tools" / "rtd_replay.py"), "--clone-url", REPLAY_CLONE_URL, "--workdir"]
+        started["replay"] = _start("rtd-replay", replay)
+    if NOTEBOOK_TEST in names:
+        # A reader's environment: a fresh venv outside the repository with torch (the local CPU
+        # wheel) and a kernel; the notebooks' own first cell installs the rest.
+        venv = f"{sys.executable} -m venv $0 && $0/bin/pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
+        started["venv"] = _start("reader-venv", ["bash", "-c", venv])
+    session.config.stash[_started] = started
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for background in session.config.stash.get(_started, {}).values():
+        if background.process.poll() is None:  # the session ended first (-x, Ctrl-C)
+            background.process.kill()
+            background.process.wait()
+        shutil.rmtree(background.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def rtd_replay(pytestconfig: pytest.Config) -> Replayed:
-    """The finished Read the Docs replay, started when the tests were collected."""
-    process, workdir = pytestconfig.stash[_replay]
-    process.wait(timeout=1500)
-    return Replayed(process.returncode, (workdir / "replay.log").read_text(), workdir / "rtd")
+def rtd_replay(pytestconfig: pytest.Config) -> tuple[int, str, Path]:
+    """The finished Read the Docs replay: its exit status, its log, its work folder."""
+    background = pytestconfig.stash[_started]["replay"]
+    return (*background.wait(), background.workdir / "work")
+
+
+@pytest.fixture(scope="session")
+def reader_venv(pytestconfig: pytest.Config) -> Path:
+    """The reader's fresh virtual environment (torch and a kernel only): its folder."""
+    background = pytestconfig.stash[_started]["venv"]
+    code, log = background.wait()
+    assert code == 0, log[-3000:]
+    return background.workdir / "work"

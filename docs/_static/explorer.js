@@ -90,20 +90,29 @@
     // --- marks under the slider's track: the seed's 0.07 and the stability bound. The
     // slider steps through the runs, so a learning rate sits at its run's position.
     var scale = html("div", { class: "lr-explorer-scale", "aria-hidden": "true" }, controls);
-    function at(position) { return (100 * position / (n - 1)).toFixed(3) + "%"; }
-    var j = 0;
-    while (j < n - 2 && data.lrs[j + 1] <= bound) j++;
-    var boundAt = j + (bound - data.lrs[j]) / (data.lrs[j + 1] - data.lrs[j]);
+    function at(k) { return (100 * k / (n - 1)).toFixed(3) + "%"; }
+    function position(lr) {
+      var k = 0;
+      while (k < n - 2 && data.lrs[k + 1] <= lr) k++;
+      return k + (lr - data.lrs[k]) / (data.lrs[k + 1] - data.lrs[k]);
+    }
+    var boundAt = position(bound);
     var band = html("div", { class: "lre-unstable-band" }, scale);
     band.style.left = at(boundAt);
     band.style.right = "0";
     html("span", { class: "lre-band-label" }, band, "diverges");
-    var boundMark = html("div", { class: "lre-mark lre-bound-mark" }, scale);
-    boundMark.style.left = at(boundAt);
-    html("span", {}, boundMark, "2/\u03bbmax = " + bound.toFixed(4));
-    var seedMark = html("div", { class: "lre-mark lre-seed-mark" }, scale);
-    seedMark.style.left = at(seed);
-    html("span", {}, seedMark, "seed " + data.lrs[seed]);
+    // The seed's rate, 1/lambda_max (below it, no overshoot), the fastest rate and the bound:
+    // labels alternate between two rows so that neighbours do not overlap on a phone.
+    [
+      ["lre-seed-mark", seed, "seed " + data.lrs[seed]],
+      ["lre-monotone-mark", position(data.monotone_below), "1/\u03bbmax"],
+      ["lre-fastest-mark", position(data.fastest), "fastest " + data.fastest.toFixed(3)],
+      ["lre-bound-mark", boundAt, "2/\u03bbmax = " + bound.toFixed(4)],
+    ].forEach(function (m, row) {
+      var mark = html("div", { class: "lre-mark " + m[0] + (row % 2 ? " lre-row2" : "") }, scale);
+      mark.style.left = at(m[1]);
+      html("span", {}, mark, m[2]);
+    });
 
     var readout = html("p", { class: "lr-explorer-readout", id: sliderId + "-readout", "aria-live": "polite" }, controls);
     var status = html("p", { class: "lr-explorer-status", role: "status" }, root);
@@ -145,6 +154,11 @@
     el("path", { d: pathData(lossPoints(data.losses[seed])), class: "lre-seed-line", "clip-path": lossClip }, lossSvg);
     var lossLine = el("path", { class: "lre-run-line", "clip-path": lossClip }, lossSvg);
     var lossEnd = el("circle", { r: 4, class: "lre-run-dot", "clip-path": lossClip }, lossSvg);
+    var key = el("g", { class: "lre-label lre-small" }, lossSvg);
+    el("line", { x1: L.x + 8, x2: L.x + 30, y1: L.y + L.h - 26, y2: L.y + L.h - 26, class: "lre-seed-line" }, key);
+    el("text", { x: L.x + 36, y: L.y + L.h - 22 }, key, "the seed's \u03b7 = 0.07");
+    el("line", { x1: L.x + 8, x2: L.x + 30, y1: L.y + L.h - 10, y2: L.y + L.h - 10, class: "lre-run-line" }, key);
+    el("text", { x: L.x + 36, y: L.y + L.h - 6 }, key, "the \u03b7 chosen above");
     var lossNote = el("text", { x: L.x + L.w - 6, y: L.y + 16, "text-anchor": "end", class: "lre-note" }, lossSvg);
 
     // --- the path of (W, b) over contours of the loss, equal scales on both axes
@@ -201,7 +215,7 @@
     function draw() {
       var i = Number(slider.value);
       var lr = data.lrs[i], losses = data.losses[i], W = data.W[i], b = data.b[i];
-      var final = losses[E - 1], ratio = data.fraction_of_bound[i];
+      var final = losses[E - 1], ratio = lr / bound, factor = 1 - 2 * lr / bound;  // 1 - lr lambda_max
       var bad = data.regime[i] === "diverging" || data.diverged[i];
 
       var lrText = "\u03b7 = " + lr.toFixed(4) + " (" + ratio.toFixed(3) + " \u00d7 2/\u03bbmax)";
@@ -240,7 +254,7 @@
       if (bad) {
         var msg = "Diverges: \u03b7 = " + lr.toFixed(4) + " is above 2/\u03bbmax = " + bound.toFixed(4)
           + ". Each step multiplies the error along the steepest direction by |1 \u2212 \u03b7\u03bbmax| = "
-          + Math.abs(data.factor[i]).toFixed(3) + " > 1, so it grows every epoch: the loss went from "
+          + Math.abs(factor).toFixed(3) + " > 1, so it grows every epoch: the loss went from "
           + fmt(losses[0]) + " at epoch 1 to " + fmt(final) + " at epoch " + E + ".";
         if (overflow >= 0) msg += " It overflowed at epoch " + (overflow + 1) + "; nothing after that is drawn.";
         else if (above >= 0 || leaves >= 0) msg += " The curve and the path leave the plots rather than squash the stable runs.";
@@ -248,7 +262,7 @@
       } else if (data.regime[i] === "oscillating") {
         status.textContent = "Converges, zig-zagging: \u03b7 is above 1/\u03bbmax = " + data.monotone_below.toFixed(4)
           + ", so each step overshoots the valley along the steepest direction (factor 1 \u2212 \u03b7\u03bbmax = "
-          + data.factor[i].toFixed(3) + "), yet the overshoot shrinks.";
+          + factor.toFixed(3) + "), yet the overshoot shrinks.";
       } else {
         status.textContent = "Converges without overshooting: \u03b7 is below 1/\u03bbmax = "
           + data.monotone_below.toFixed(4) + "; the smaller \u03b7, the slower the crawl.";

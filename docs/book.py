@@ -1,0 +1,171 @@
+"""What the pages' hidden cells import: checks that count themselves, themed figures, the shapes table.
+
+Build-only: no visible cell imports it, so a downloaded notebook runs without it. It is part
+of the execution cache's key (``bookext.SOURCES``): an edit here re-executes every page.
+
+- :class:`Checks` asserts a page's claims and counts them by what they are checked against;
+  its summary ends the page, and the build's provenance line reports the count.
+- Importing this module styles matplotlib for the book and makes every figure a page
+  displays carry, besides its PNG (for the PDF and the notebooks), an inline SVG whose
+  colours are the page's CSS variables: it follows the light and dark themes without a reload.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+
+import matplotlib.pyplot as plt
+from IPython import get_ipython
+from IPython.display import Markdown
+from matplotlib.figure import Figure
+from myst_nb import glue
+
+import linreg
+
+AGAINST = {
+    "seed": "the seed notebook (its own code, run here, and what it printed)",
+    "independent": "an independent computation",
+    "theory": "the theory (a formula or a theorem)",
+}
+
+
+class Checks:
+    """A page's checks: each asserts a claim the page makes and is counted by what it compares with."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[str]] = defaultdict(list)
+
+    def __call__(self, claim: object, against: str, what: str, count: int = 1) -> None:
+        assert against in AGAINST, against
+        assert claim, f"not so: {what}"
+        self.seen[against] += [what] * count
+
+    def seed(self, what: str, **final: object) -> None:
+        """``final`` (W, b, loss, y_hat) are the seed's bits and print as the seed printed them."""
+        from reference import seed_notebook
+
+        self(True, "seed", what, seed_notebook.check(**final))
+
+    def summary(self) -> Markdown:
+        """The page's last words: how many values this build checked, and against what."""
+        total = sum(len(v) for v in self.seen.values())
+        glue("checked", total, display=False)
+        glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
+        parts = [
+            f"{len(whats)} against {AGAINST[kind]}: {', '.join(dict.fromkeys(whats))}"
+            for kind, whats in self.seen.items()
+        ]
+        return Markdown(f"**What this build checked on this page**: {total} values. " + "; ".join(parts) + ".")
+
+
+def text(key: str, value: str) -> None:
+    """Glue ``value`` as markdown, for ``{glue:md}``: a glued str would show its quotes."""
+    glue(key, Markdown(value), display=False)
+
+
+# -- Figures -----------------------------------------------------------------------------------
+
+# Each colour a figure may use, by the CSS variable that themes it (docs/_static/book.css).
+COLOURS = {"#000000": "ink", "#808080": "muted", "#b0b0b0": "grid", "#cccccc": "grid", "#ffffff": "paper"}
+COLOURS |= {c: f"c{i}" for i, c in enumerate(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"])}
+plt.rcParams.update(
+    {
+        "figure.figsize": (5.6, 3.4),  # 403 pt: drawn at about its size in the text column
+        "font.size": 12,
+        "axes.titlesize": 12,
+        "legend.fontsize": 11,
+        "figure.facecolor": "none",  # the page's background shows through, light or dark
+        "axes.facecolor": "none",
+        "savefig.facecolor": "none",
+        "svg.fonttype": "none",  # text stays text: sharp, searchable, and coloured by CSS
+        "svg.hashsalt": "linreg",  # the same ids in every build
+        "figure.dpi": 96,
+    }
+)
+_alt: list[str] = []
+
+
+def alt(text: str) -> None:
+    """The alternative text of the next figure a cell shows (every figure needs one)."""
+    _alt.append(text)
+
+
+def themed_svg(fig: Figure) -> str:
+    """The figure as inline SVG, its colours replaced by the page's CSS variables."""
+    if not _alt:
+        raise ValueError("a figure without alternative text: call book.alt(...) before the cell that draws it")
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    svg = out.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+
+    def colour(match: re.Match[str]) -> str:
+        name = COLOURS.get(match[2].lower())
+        if name is None:
+            raise ValueError(f"the colour {match[2]} has no theme variable: add it to book.COLOURS and book.css")
+        return f"{match[1]}: var(--lr-{name}, {match[2]})"
+
+    svg = re.sub(r"(fill|stroke): (#[0-9a-fA-F]{6})", colour, svg)
+    label = _alt.pop(0).replace('"', "&quot;")
+    return '<figure class="lr-figure">' + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1) + "</figure>"
+
+
+shell = get_ipython()
+if shell is not None:  # in a kernel: every figure displayed also gets its themed SVG, and a sharp PNG
+    # (loading and configuring the inline backend reset every formatter of figures: they come first)
+    shell.enable_matplotlib("inline")
+    shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 192, 'facecolor': 'white'}")
+    shell.display_formatter.formatters["text/html"].for_type(Figure, themed_svg)
+
+
+# -- The shapes table --------------------------------------------------------------------------
+
+
+def objects(data, W, b):  # type: ignore[no-untyped-def]
+    """Each object of the math as (symbol, name in code, tensor), computed from ``data``, ``W``, ``b``."""
+    X, y = data.X, data.y_true
+    y_hat = linreg.predict(X, W, b)
+    dW, db = linreg.gradients(X, y, W, b)
+    return [
+        ("X", "X", X),
+        ("W_\\text{true}", "W_true", data.W_true),
+        ("b_\\text{true}", "b_true", data.b_true),
+        ("y_\\text{true}", "y_true", y),
+        ("W", "W", W),
+        ("b", "b", b),
+        ("\\hat y", "y_hat", y_hat),
+        ("\\mathcal{L}", "loss", linreg.mse(y_hat, y)),
+        ("R", "y_hat - y_true", y_hat - y),
+        ("\\nabla_W \\mathcal{L}", "dW", dW),
+        ("\\nabla_b \\mathcal{L}", "db", db),
+    ]
+
+
+def space(shape: tuple[int, ...], names: dict[int, str] | None = None) -> str:
+    """$\\mathbb{R}^{a \\times b}$ for a shape; ``names`` maps sizes to symbols."""
+    if not shape:
+        return "scalar"
+    return "$\\mathbb{R}^{" + " \\times ".join(names[n] if names else str(n) for n in shape) + "}$"
+
+
+def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
+    """Markdown table: each object's shape in general and in ``case``, a (data, W, b) triple.
+
+    The general shapes are read off a probe whose N, D_in and D_out all differ (and differ
+    from 1), so that each size names one dimension. A scalar ``b_true`` broadcasts: its
+    general shape is "scalar or $\\mathbb{R}^{D_\\text{out}}$", whichever was given.
+    """
+    probe = (linreg.make_data(N=5, D_in=3, D_out=2, b_true=[1.0, -1.0]), *linreg.init_params(3, 2))
+    N, D_in = probe[0].X.shape
+    names = {N: "N", D_in: "D_\\text{in}", probe[0].y_true.shape[1]: "D_\\text{out}"}
+    rows = ["| object | in code | in general | here |", "|---|---|---|---|"]
+    for (symbol, code, t), (_, _, p) in zip(objects(*case), objects(*probe), strict=True):
+        general = space(tuple(p.shape), names) + (" or scalar" if code == "b_true" else "")
+        rows.append(f"| ${symbol}$ | `{code}` | {general} | {space(tuple(t.shape))} |")
+    for data, W, b in (case, probe):
+        dW, db = linreg.gradients(data.X, data.y_true, W, b)
+        check(dW.shape == W.shape and db.shape == b.shape, "theory", "each gradient has its parameter's shape")
+    return Markdown("\n".join(rows))
