@@ -1,4 +1,4 @@
-"""One row per measurement, with its verdict; the table that prints the rows and the JSON that keeps them."""
+"""One row per measurement, with its verdict; the table that prints rows and the JSON that keeps them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ OPS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge}
 
 @dataclass(frozen=True)
 class Row:
-    """``value`` against ``against`` (a floor or a reference), with a target on their ratio
-    (or on ``value`` itself when ``on == "value"``), or a yes/no check's ``ok``."""
+    """``value`` against ``against`` (a floor or a reference), with a target on their ratio (or on
+    ``value`` itself when ``on == "value"``), or a yes/no check's ``ok``."""
 
     part: str
     what: str
@@ -47,17 +47,17 @@ class Row:
         return "info" if self.value is not None else "n/a"
 
     def as_json(self) -> dict[str, object]:
-        """The row as benchmarks/results/*.json keep it (the scaling page reads these)."""
+        """The row as benchmarks/results/*.json keep it (the scaling page reads them)."""
         kept = {k: v for k, v in asdict(self).items() if k not in ("op", "bound", "on", "ok")}
         return {**kept, "ratio": self.ratio, "target": self.target, "verdict": self.verdict}
 
 
 def shown(x: float | None, unit: str) -> str:
-    """A number as a reader wants it: times in µs, ms or s with 3 significant digits."""
+    """A number as a reader wants it: times in µs, ms or s, 3 significant digits."""
     if x is None:
         return "—"
     if unit == "s":
-        scale, name = next((s, n) for s, n in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (0, "ns")) if abs(x) >= s)
+        scale, name = next((s, n) for s, n in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (0, "ns")) if abs(x) >= s)
         return f"{x / (scale or 1e-9):#.3g}".rstrip(".") + f" {name}"
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:#.3g}".rstrip(".")
     return f"{text} {unit}".rstrip()
@@ -67,9 +67,8 @@ def table(rows: Sequence[Row]) -> str:
     """A Markdown table that also reads as plain text; a row's note is a numbered footnote."""
     body, notes = [("what", "measured", "against", "ratio", "target", "verdict", "device")], []
     for r in rows:
-        if r.note:
-            notes.append(f"[{len(notes) + 1}] {r.note}")
-        against = f"{shown(r.against, r.unit)} ({r.against_what})" if r.against is not None else r.against_what
+        notes += [f"[{len(notes) + 1}] {r.note}"] if r.note else []
+        against = f"{shown(r.against, r.unit)} ({r.against_what})" if r.against is not None else ""
         ratio = "—" if r.ratio is None else f"{r.ratio:,.0f}×" if r.ratio >= 100 else f"{r.ratio:#.3g}×"
         what = f"{r.part}: {r.what}" + (f" [{len(notes)}]" if r.note else "")
         body.append((what, shown(r.value, r.unit), against, ratio, r.target or "—", r.verdict, r.device))

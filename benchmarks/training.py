@@ -1,9 +1,9 @@
 """Training: linreg's loop against the seed's; each method against one and two passes over X.
 
-Timed with ``torch.utils.benchmark`` on one thread: on the CPU in processor time (a shared
-machine's load does not count), on CUDA in wall time with the device synchronized. An
-epoch's cost is the difference between ``fit`` with 3 epochs and with 1, so that what ``fit``
-does once per call (checks, the result) does not count.
+Timed with ``torch.utils.benchmark`` on one thread: on the CPU in processor time (the load of a
+shared machine does not count), on CUDA in wall time with the device synchronized. An epoch's
+cost is ``fit`` with 3 epochs less ``fit`` with 1, so that what ``fit`` does once per call
+(input checks, the result) does not count.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def where(device: torch.device) -> str:
     return f"cuda: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "cpu, 1 thread, CPU time"
 
 
-def medians(stmts: dict[str, str], scope: dict[str, object], device: torch.device, rounds: int) -> dict[str, float]:
+def medians(stmts: dict[str, str], scope: dict, device: torch.device, rounds: int) -> dict[str, float]:
     """The median seconds of each statement, timed in turns, ``rounds`` times each."""
     clock = {"timer": time.process_time} if device.type == "cpu" else {}
     timers = {k: Timer(stmt, globals=scope, num_threads=1, **clock) for k, stmt in stmts.items()}
@@ -37,27 +37,21 @@ def medians(stmts: dict[str, str], scope: dict[str, object], device: torch.devic
 
 
 def seed_rows(device: torch.device, rounds: int) -> list[Row]:
-    """fit() against the seed's own loop on the seed's data, per epoch; and the seed's bits."""
+    """fit() against the seed's own loop, per epoch, on the seed's data; and the seed's bits."""
     data, (W0, b0) = linreg.make_data(device=device), linreg.init_params(device=device)
     scope = {"linreg": linreg, "seed": seed, "X": data.X, "y": data.y_true, "W0": W0, "b0": b0}
-    leaf = "{}.clone().requires_grad_(True)"
-    t = medians(
-        {
-            "fit": "linreg.fit(X, y, W0, b0, 0.07, 400)",
-            "seed": f"seed.loop(X, y, {leaf.format('W0')}, {leaf.format('b0')}, 0.07, 400)",
-        },
-        scope,
-        device,
-        rounds,
-    )
-    result = linreg.fit(data.X, data.y_true, W0, b0)
+    leaves = "W0.clone().requires_grad_(True), b0.clone().requires_grad_(True)"
+    stmts = {"fit": "linreg.fit(X, y, W0, b0, 0.07, 400)", "seed": f"seed.loop(X, y, {leaves}, 0.07, 400)"}
+    t = medians(stmts, scope, device, rounds)
+    r = linreg.fit(data.X, data.y_true, W0, b0)
     try:
-        ok, note = True, f"{seed.check(W=result.W, b=result.b, loss=result.final_loss, y_hat=result.y_hat)} numbers"
+        ok, note = True, f"{seed.check(W=r.W, b=r.b, loss=r.final_loss, y_hat=r.y_hat)} numbers"
     except AssertionError as error:
         ok, note = False, str(error)
+    what = "the seed's final loss, W, b, y_hat: the seed's bits, printed as seed.txt"
     return [
-        Row(PART, "fit() per epoch, N=10", t["fit"] / 400, t["seed"] / 400, "the seed's loop", op="<=", bound=1.05, device=where(device)),
-        Row(PART, "the seed's final loss, W, b, y_hat: the seed's bits, printed as seed.txt", None, ok=ok, device=where(device), note=note),
+        Row(PART, "fit() per epoch, N=10", t["fit"] / 400, t["seed"] / 400, "the seed's loop", op="<=", bound=1.05),
+        Row(PART, what, None, ok=ok, note=note),
     ]
 
 
@@ -66,34 +60,35 @@ def big_rows(device: torch.device, rounds: int, N: int, D_in: int = 64) -> list[
     data, (W0, b0) = linreg.make_data(N, D_in, device=device), linreg.init_params(D_in, device=device)
     X, y = data.X, data.y_true
     s, theta = stats(X, y), torch.cat([W0, b0[None, :]])
-    scope = {"linreg": linreg, "stats": stats, "descend": descend, "X": X, "y": y, "W0": W0, "b0": b0, "s": s, "theta": theta}
-    fits = {f"{m}{k}": f"linreg.fit(X, y, W0, b0, 0.1, {k}, '{m}')" for m in ("autograd", "analytic") for k in (1, 3)}
-    t = medians({"one": "X @ W0", "two": "X.T @ (X @ W0)", "stats": "stats(X, y)", "epochs": "descend(s, theta, 0.1, 40)", **fits}, scope, device, rounds)
+    scope = {"linreg": linreg, "stats": stats, "descend": descend, "s": s, "theta": theta, "X": X, "y": y}
+    scope |= {"W0": W0, "b0": b0}
+    stmts = {"one": "X @ W0", "two": "X.T @ (X @ W0)", "stats": "stats(X, y)", "epochs": "descend(s, theta, 0.1, 40)"}
+    stmts |= {f"{m}{k}": f"linreg.fit(X, y, W0, b0, 0.1, {k}, '{m}')" for m in ("autograd", "analytic") for k in (1, 3)}
+    t = medians(stmts, scope, device, rounds)
     autograd, analytic = ((t[f"{m}3"] - t[f"{m}1"]) / 2 for m in ("autograd", "analytic"))
-    size, dev = f"N=2^{N.bit_length() - 1}, D_in={D_in}", where(device)
-    two, one = "two passes, X.T @ (X @ W)", "one pass, X @ W"
-    gap = trajectory_gap(X, y, W0, b0)
+    size, one, two = f"N=2^{N.bit_length() - 1}, D_in={D_in}", "one pass, X @ W", "two passes, X.T @ (X @ W)"
+    gap = "largest gap of 10 epochs' losses, W and b, relative to their size"
     return [
-        Row(PART, f"autograd per epoch, {size}", autograd, t["two"], two, op="<=", bound=3.0, device=dev),
-        Row(PART, f"analytic per epoch, {size}", analytic, t["two"], two, op="<=", bound=1.5, device=dev),
-        Row(PART, f"sufficient statistics: forming Z'Z, Z'y once, {size}", t["stats"], t["two"], two, device=dev),
-        Row(PART, f"sufficient statistics: the 40 epochs after that pass, {size}", t["epochs"], t["one"], one, op="<", bound=1.0, device=dev),
-        Row(PART, f"autograd's epoch against sufficient statistics', {size}", autograd, t["epochs"] / 40, "sufficient", op=">=", bound=1000, device=dev),
-        Row(PART, f"sufficient statistics' trajectory against autograd's, {size}", gap, unit="", op="<=", bound=1e-4, on="value", device=dev, note="largest gap of 10 epochs' losses, W and b, relative to their size"),
+        Row(PART, f"autograd per epoch, {size}", autograd, t["two"], two, op="<=", bound=3.0),
+        Row(PART, f"analytic per epoch, {size}", analytic, t["two"], two, op="<=", bound=1.5),
+        Row(PART, f"sufficient statistics: forming Z'Z, Z'y once, {size}", t["stats"], t["two"], two),
+        Row(PART, f"sufficient statistics: the 40 epochs after that pass, {size}", t["epochs"], t["one"], one, op="<", bound=1),
+        Row(PART, f"autograd's epoch against sufficient statistics', {size}", autograd, t["epochs"] / 40, "sufficient", op=">=", bound=1000),
+        Row(PART, f"sufficient statistics' trajectory against autograd's, {size}", trajectory_gap(X, y, W0, b0), unit="", op="<=", bound=1e-4, on="value", note=gap),
     ]
 
 
-def trajectory_gap(X: torch.Tensor, y: torch.Tensor, W0: torch.Tensor, b0: torch.Tensor, epochs: int = 10) -> float:
-    """The largest difference between sufficient statistics' and autograd's losses, W and b, relative to their size."""
-    ours, ref = (linreg.fit(X, y, W0, b0, 0.1, epochs, method=m) for m in ("sufficient", "autograd"))
-    pairs = ((ours.losses, ref.losses), (ours.W, ref.W), (ours.b, ref.b))
-    return max(float((a - r).abs().max() / r.abs().max()) for a, r in pairs)
+def trajectory_gap(X: torch.Tensor, y: torch.Tensor, W0: torch.Tensor, b0: torch.Tensor) -> float:
+    """The largest difference between sufficient statistics' and autograd's 10 epochs, relative to size."""
+    ours, ref = (linreg.fit(X, y, W0, b0, 0.1, 10, method=m) for m in ("sufficient", "autograd"))
+    return max(float((a - r).abs().max() / r.abs().max()) for a, r in zip(*((x.losses, x.W, x.b) for x in (ours, ref))))
 
 
 def rows(quick: bool = False) -> list[Row]:
     out: list[Row] = []
     for device in [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else []):
-        out += seed_rows(device, rounds=3 if quick else 9)
+        found = seed_rows(device, rounds=3 if quick else 9)
         for N in [2**20] + ([2**24] if device.type == "cuda" else []):
-            out += big_rows(device, rounds=1 if quick else 3, N=N)
+            found += big_rows(device, rounds=1 if quick else 3, N=N)
+        out += [Row(**{**vars(r), "device": where(device)}) for r in found]
     return out

@@ -13,6 +13,7 @@ of the execution cache's key (``bookext.SOURCES``): an edit here re-executes eve
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections import defaultdict
 
@@ -57,7 +58,9 @@ class Checks:
             f"{len(whats)} against {AGAINST[kind]}: {', '.join(dict.fromkeys(whats))}"
             for kind, whats in self.seen.items()
         ]
-        return Markdown(f"**What this build checked on this page**: {total} values. " + "; ".join(parts) + ".")
+        return Markdown(
+            f"**What this build checked on this page**: {total} values. " + "; ".join(parts) + "."
+        )
 
 
 def text(key: str, value: str) -> None:
@@ -72,10 +75,9 @@ COLOURS = {"#000000": "ink", "#808080": "muted", "#b0b0b0": "grid", "#cccccc": "
 COLOURS |= {c: f"c{i}" for i, c in enumerate(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"])}
 plt.rcParams.update(
     {
-        "figure.figsize": (5.6, 3.4),  # 403 pt: drawn at about its size in the text column
-        "font.size": 12,
-        "axes.titlesize": 12,
-        "legend.fontsize": 11,
+        "figure.figsize": (4.8, 3.2),  # 346 pt: on a phone about its own size, so 13 pt labels stay 13 px
+        "font.size": 13,
+        "legend.fontsize": 12,
         "figure.facecolor": "none",  # the page's background shows through, light or dark
         "axes.facecolor": "none",
         "savefig.facecolor": "none",
@@ -85,6 +87,7 @@ plt.rcParams.update(
     }
 )
 _alt: list[str] = []
+_figures = itertools.count(1)
 
 
 def alt(text: str) -> None:
@@ -95,7 +98,9 @@ def alt(text: str) -> None:
 def themed_svg(fig: Figure) -> str:
     """The figure as inline SVG, its colours replaced by the page's CSS variables."""
     if not _alt:
-        raise ValueError("a figure without alternative text: call book.alt(...) before the cell that draws it")
+        raise ValueError(
+            "a figure without alternative text: call book.alt(...) before the cell that draws it"
+        )
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = out.getvalue()
@@ -105,19 +110,31 @@ def themed_svg(fig: Figure) -> str:
     def colour(match: re.Match[str]) -> str:
         name = COLOURS.get(match[2].lower())
         if name is None:
-            raise ValueError(f"the colour {match[2]} has no theme variable: add it to book.COLOURS and book.css")
+            raise ValueError(
+                f"the colour {match[2]} has no theme variable: add it to book.COLOURS and book.css"
+            )
         return f"{match[1]}: var(--lr-{name}, {match[2]})"
 
     svg = re.sub(r"(fill|stroke): (#[0-9a-fA-F]{6})", colour, svg)
+    # Figures share a page: their ids (and the references to them) get the figure's number.
+    prefix = f"fig{next(_figures)}-"
+    svg = re.sub(r'(id="|href="#|url\(#)', lambda m: m[1] + prefix, svg)
     label = _alt.pop(0).replace('"', "&quot;")
-    return '<figure class="lr-figure">' + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1) + "</figure>"
+    return (
+        '<figure class="lr-figure">'
+        + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+        + "</figure>"
+    )
 
 
 shell = get_ipython()
 if shell is not None:  # in a kernel: every figure displayed also gets its themed SVG, and a sharp PNG
     # (loading and configuring the inline backend reset every formatter of figures: they come first)
     shell.enable_matplotlib("inline")
-    shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 192, 'facecolor': 'white'}")
+    shell.run_line_magic(
+        "config",
+        "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 192, 'facecolor': 'white'}",
+    )
     shell.display_formatter.formatters["text/html"].for_type(Figure, themed_svg)
 
 
@@ -167,5 +184,7 @@ def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
         rows.append(f"| ${symbol}$ | `{code}` | {general} | {space(tuple(t.shape))} |")
     for data, W, b in (case, probe):
         dW, db = linreg.gradients(data.X, data.y_true, W, b)
-        check(dW.shape == W.shape and db.shape == b.shape, "theory", "each gradient has its parameter's shape")
+        check(
+            dW.shape == W.shape and db.shape == b.shape, "theory", "each gradient has its parameter's shape"
+        )
     return Markdown("\n".join(rows))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import multiprocessing.util
 import os
 import platform
 import re
@@ -35,7 +36,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # What the pages' outputs depend on besides their own cells.
-SOURCES = (ROOT / "src" / "linreg", ROOT / "reference", DOCS / "book.py", ROOT / "benchmarks" / "results", ROOT / "benchmarks" / "rows.py")
+SOURCES = (
+    ROOT / "src" / "linreg",
+    ROOT / "reference",
+    DOCS / "book.py",
+    ROOT / "benchmarks" / "results",
+    ROOT / "benchmarks" / "rows.py",
+)
 # The numeric stack: a new torch may print different digits.
 PACKAGES = ("torch", "numpy", "matplotlib", "myst-nb", "ipykernel")
 FLAGS = ("-W", "--keep-going", "-n")  # as `make book`: every warning is an error, every reference resolves
@@ -74,8 +81,12 @@ def commit() -> str:
     if os.environ.get("READTHEDOCS_GIT_COMMIT_HASH"):
         return os.environ["READTHEDOCS_GIT_COMMIT_HASH"][:10]
     git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True).stdout.strip()
-    changed = subprocess.run([*git, "status", "--porcelain", "--", "src", "docs"], capture_output=True, text=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", "src", "docs"], capture_output=True, text=True
+    )
     return (head or "unknown") + (" with uncommitted changes" if changed.stdout.strip() else "")
 
 
@@ -123,7 +134,9 @@ def _provenance(app: Any, doctree: Any, docname: str) -> None:
         f"torch {metadata.version('torch')}, on the {value('device')}; {value('checked')} values checked. "
     )
     if app.builder.format == "html" and docname != "build":
-        line += nodes.reference("", "How this book was built", refuri=app.builder.get_relative_uri(docname, "build"))
+        line += nodes.reference(
+            "", "How this book was built", refuri=app.builder.get_relative_uri(docname, "build")
+        )
     section.insert(1, line)
 
 
@@ -155,30 +168,52 @@ def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
     for ref in list(doctree.findall(nodes.reference)):
         target = (ref.get("refuri") or "#" + ref.get("refid", "")).partition("#equation-")[2]
         if target in equations:
-            preview = nodes.inline("", "", nodes.math(equations[target], equations[target]), classes=["lr-eq-preview"])
+            preview = nodes.inline(
+                "", "", nodes.math(equations[target], equations[target]), classes=["lr-eq-preview"]
+            )
             ref.replace_self(nodes.inline("", "", ref.deepcopy(), preview, classes=["lr-eqref"]))
 
 
-def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The download menu: the page's runnable notebook, and the book's PDF instead of printing.
+def _notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    # The page's runnable notebook, written before the theme makes its download menu (priority 501).
     from export import write_notebook
     from sphinx.util import logging
 
-    if doctree is not None and "kernelspec" in app.env.metadata.get(pagename, {}):
+    meta = app.env.metadata.get(pagename, {})
+    if doctree is not None and "kernelspec" in meta and str(meta.get("runnable", "true")).lower() != "false":
         try:
             context["ipynb_source"] = write_notebook(app, pagename)
         except (ValueError, KeyError, OSError) as error:
             logging.getLogger(__name__).warning(f"{pagename}: no runnable notebook: {error}", location=pagename)
+
+
+def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    # The download menu offers the book's PDF where the theme would open the print dialog.
     for group in context.get("header_buttons", []):
         if group.get("label") == "download-buttons":
-            buttons = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+            group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
             if app.config.book_pdf_url:
                 pdf = app.config.book_pdf_url
                 url = pdf if "://" in pdf else context["pathto"](pdf, 1)
-                buttons.append({"type": "link", "url": url, "text": ".pdf", "tooltip": "The whole book as a PDF", "icon": "fas fa-file-pdf", "label": "download-pdf-button"})
-            group["buttons"] = buttons
-            # The page's own notebook first: what "Download this page" means for a reader.
-            group["buttons"].sort(key=lambda b: b.get("label") != "download-notebook-button")
+                group["buttons"].append({"type": "link", "url": url, "text": ".pdf", "label": "download-pdf-button", "tooltip": "The whole book as a PDF", "icon": "fas fa-file-pdf"})
+
+
+MAIN = os.getpid()
+_writers: set[int] = set()
+
+
+def _own_katex_server(app: Any, *args: Any) -> None:
+    # sphinxcontrib-katex keeps one Node server, started on first use, stopped at exit. A parallel
+    # writer is a fork: it would share its parent's connection, and it exits without exit
+    # handlers, leaving its server to hold the build's output open. So each writer starts its
+    # own, and its own finalizers stop it.
+    if os.getpid() not in _writers and os.getpid() != MAIN:
+        from sphinxcontrib.katex import KaTeXServer
+
+        _writers.add(os.getpid())
+        KaTeXServer.katex_server = None
+        stop = lambda: KaTeXServer.katex_server and KaTeXServer.katex_server.terminate()  # noqa: E731
+        multiprocessing.util.Finalize(None, stop, exitpriority=10)
 
 
 def _wheel(app: Any) -> None:
@@ -186,7 +221,12 @@ def _wheel(app: Any) -> None:
     if app.builder.format == "html":
         out = Path(app.outdir) / "dist"
         shutil.rmtree(out, ignore_errors=True)
-        done = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise RuntimeError(f"building the wheel of linreg failed:\n{done.stdout}\n{done.stderr}")
 
@@ -251,6 +291,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-merge-info", _merge_equations)
     app.connect("doctree-resolved", _provenance)
     app.connect("doctree-resolved", _equation_previews)
-    app.connect("html-page-context", _page_context, priority=502)  # after the theme's buttons (501)
+    app.connect("html-page-context", _notebook, priority=500)
+    app.connect("html-page-context", _pdf_button, priority=502)
     app.connect("missing-reference", _public_names)
+    app.connect("doctree-resolved", _own_katex_server)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

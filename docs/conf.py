@@ -55,14 +55,20 @@ katex_css_path = "katex/katex.min.css"  # served by the site (bookext copies it 
 
 # The front page's install command: the wheel this build publishes (bookext), from this site.
 wheel = f"linreg-{release}-py3-none-any.whl"
-repository = repository_options(os.environ.get("READTHEDOCS_GIT_CLONE_URL") or os.environ.get("LINREG_REPOSITORY_URL"))
+repository = repository_options(
+    os.environ.get("READTHEDOCS_GIT_CLONE_URL") or os.environ.get("LINREG_REPOSITORY_URL")
+)
 myst_substitutions = {
     "install": (
         f'```sh\npip install "linreg @ {html_baseurl}dist/{wheel}"\n```'
         if html_baseurl
         else f'Download <a href="dist/{wheel}">its wheel</a>, then `pip install {wheel}`.'
     )
-    + (f"\n\nThe source, its issues and its tests are in [the repository]({repository['repository_url']})." if repository else ""),
+    + (
+        f"\n\nThe source, its issues and its tests are in [the repository]({repository['repository_url']})."
+        if repository
+        else ""
+    ),
 }
 
 # -- Execution. `cache`: a prose-only edit re-executes nothing; the cache's location is
@@ -109,7 +115,12 @@ ogp_site_url = html_baseurl
 ogp_enable_meta_description = True
 ogp_social_cards = {"enable": False}  # a card image per page would need matplotlib at build time for nothing
 
-# -- PDF (`make pdf`): xelatex for the book's Unicode (λ, ×, ≤), its own table of contents.
+# -- PDF: Read the Docs builds one (formats: pdf) and serves it at its downloads address; `make pdf`
+#    puts one beside the pages (-D book_pdf_url=linreg-book.pdf). Every page's download menu links it.
+if os.environ.get("READTHEDOCS"):
+    host = html_baseurl.split("/")[2]
+    book_pdf_url = f"https://{host}/_/downloads/{os.environ['READTHEDOCS_LANGUAGE']}/{os.environ['READTHEDOCS_VERSION']}/pdf/"
+# xelatex for the book's Unicode (λ, ×, ≤); the book's own table of contents.
 latex_engine = "xelatex"
 latex_use_xindy = False
 latex_documents = [("index", "linreg-book.tex", project, author, "manual")]

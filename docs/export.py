@@ -34,7 +34,10 @@ def glued(output_folder: Path, page: str) -> dict[str, str]:
     """The page's glued values, as their text."""
     path = output_folder / f"{page}.glue.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
-    return {key: value["data"].get("text/markdown", value["data"].get("text/plain", "")) for key, value in data.items()}
+    return {
+        key: value["data"].get("text/markdown", value["data"].get("text/plain", ""))
+        for key, value in data.items()
+    }
 
 
 def shown(value: str, spec: str) -> str:
@@ -64,10 +67,22 @@ def markdown(text: str, values: dict[str, str], equation: Any, site: str) -> str
         raise ValueError(f"no plain-markdown form for the role {{{name}}} in {match.group(0)!r}")
 
     text = ROLE.sub(role, text)
-    text = re.sub(r"^\$\$\n(.*?)\n\$\$ \(([\w-]+)\)$", lambda m: f"$$\n{m[1]} \\tag{{{equation(m[2])}}}\n$$", text, flags=re.M | re.S)
-    text = re.sub(r"^:::\{margin\}\n(.*?)\n:::$", lambda m: "\n".join(f"> {line}" for line in m[1].splitlines()), text, flags=re.M | re.S)
+    text = re.sub(
+        r"^\$\$\n(.*?)\n\$\$ \(([\w-]+)\)$",
+        lambda m: f"$$\n{m[1]} \\tag{{{equation(m[2])}}}\n$$",
+        text,
+        flags=re.M | re.S,
+    )
+    text = re.sub(
+        r"^:::\{margin\}\n(.*?)\n:::$",
+        lambda m: "\n".join(f"> {line}" for line in m[1].splitlines()),
+        text,
+        flags=re.M | re.S,
+    )
     text = re.sub(r"^```\{doctest\}$", "```python", text, flags=re.M)
-    text = re.sub(r"^```\{nb-exec-table\}\n```$", "(The table of executions is on the site's page.)", text, flags=re.M)
+    text = re.sub(
+        r"^```\{nb-exec-table\}\n```$", "(The table of executions is on the site's page.)", text, flags=re.M
+    )
     text = re.sub(r"\]\((\w+)\.md(#[\w-]+)?\)", lambda m: f"]({site}{m[1]}.html{m[2] or ''})", text)
     if leftover := re.search(r"^(```|:::)\{[\w-]+\}.*$", text, flags=re.M):
         raise ValueError(f"no plain-markdown form for the directive {leftover.group(0)!r}")
@@ -81,21 +96,34 @@ def output_as_markdown(cell: Any) -> Any:
         if "text/markdown" in data:
             return nbformat.v4.new_markdown_cell(data["text/markdown"])
         if "image/png" in data:
-            png = data["image/png"] if isinstance(data["image/png"], str) else base64.b64encode(data["image/png"]).decode()
+            png = (
+                data["image/png"]
+                if isinstance(data["image/png"], str)
+                else base64.b64encode(data["image/png"]).decode()
+            )
             alt = data.get("text/plain", "figure").strip("<>'")
-            return nbformat.v4.new_markdown_cell(f"![{alt}](attachment:figure.png)", attachments={"figure.png": {"image/png": png}})
+            return nbformat.v4.new_markdown_cell(
+                f"![{alt}](attachment:figure.png)", attachments={"figure.png": {"image/png": png}}
+            )
     return None
 
 
-def runnable(nb: Any, page: str, values: dict[str, str], equation: Any, site: str, wheel: str, outputs: bool) -> Any:
+def runnable(
+    nb: Any, page: str, values: dict[str, str], equation: Any, site: str, wheel: str, outputs: bool
+) -> Any:
     """The notebook a reader can run anywhere, from the page's executed notebook."""
-    code = [c.source for c in nb.cells if c.cell_type == "code" and not {"remove-cell", "remove-input"} & set(c.metadata.get("tags", []))]
+    code = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and not {"remove-cell", "remove-input"} & set(c.metadata.get("tags", []))
+    ]
     needs = f'"linreg @ {wheel}"' + (" matplotlib" if any("matplotlib" in c for c in code) else "")
     cells = [
         nbformat.v4.new_markdown_cell(
-            f"*[{nb.metadata['title']}]({site}{page}.html), a page of the book *Linear regression by gradient descent*, as a "
-            "notebook. The next cell installs what it needs besides torch: the `linreg` that built the page"
-            + (" and matplotlib" if "matplotlib" in needs else "") + ".*"
+            f"[{nb.metadata['title']}]({site}{page}.html), a page of the book Linear regression by gradient descent, "
+            "as a notebook. The next cell installs what it needs besides torch: the `linreg` that built the page"
+            + (" and matplotlib" if "matplotlib" in needs else "")
+            + "."
         ),
         nbformat.v4.new_code_cell(
             "# Without torch, pip takes PyPI's (with CUDA, several GB); for a CPU-only one first run\n"
@@ -115,6 +143,8 @@ def runnable(nb: Any, page: str, values: dict[str, str], equation: Any, site: st
                 kept.outputs = [plain(o) for o in cell.outputs if "scrapbook" not in o.get("metadata", {})]
                 kept.execution_count = cell.execution_count
             cells.append(kept)
+    for k, cell in enumerate(cells):
+        cell.id = f"{page}-{k}"  # the same ids every build (nbformat would draw random ones)
     return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {})})
 
 

@@ -43,13 +43,13 @@ def state(page) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def assert_clean(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.seen.console_errors == []
-    assert page.seen.blocked == []
-    assert page.seen.failed == []
+def assert_clean(seen) -> None:  # type: ignore[no-untyped-def]
+    assert seen.console_errors == []
+    assert seen.blocked == []
+    assert seen.failed == []
 
 
-def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, site):
+def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, seen, site):
     data = open_explorer(page, site)
     n = len(data["lrs"])
     slider = page.locator(SLIDER)
@@ -57,20 +57,20 @@ def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, site):
     label = page.locator(f"label[for='{slider.get_attribute('id')}']")
     assert label.text_content().startswith("Learning rate")
     slider.focus()
-    seen = [state(page)]
+    states = [state(page)]
     for key in ("ArrowRight", "End", "Home"):
         page.keyboard.press(key)
-        seen.append(state(page))
-    assert [s["value"] for s in seen] == [data["seed_index"], data["seed_index"] + 1, n - 1, 0]
-    for before, after in itertools.pairwise(seen):
+        states.append(state(page))
+    assert [s["value"] for s in states] == [data["seed_index"], data["seed_index"] + 1, n - 1, 0]
+    for before, after in itertools.pairwise(states):
         assert after["valuetext"] != before["valuetext"]
         # both panels redraw: the loss curve and the (W, b) path
         assert all(a != b for a, b in zip(after["drawn"], before["drawn"], strict=True)), (before, after)
         assert all(after["drawn"])
-    assert_clean(page)
+    assert_clean(seen)
 
 
-def test_at_007_the_figure_shows_the_seeds_final_numbers(page, site):
+def test_at_007_the_figure_shows_the_seeds_final_numbers(page, seen, site):
     data = open_explorer(page, site)
     i = data["seed_index"]
     assert data["lrs"][i] == 0.07
@@ -90,10 +90,10 @@ def test_at_007_the_figure_shows_the_seeds_final_numbers(page, site):
         page.keyboard.press("ArrowRight")
     assert page.locator(".lr-explorer .lre-final-loss").text_content() == seed_notebook.printed("Final Loss")
     assert "seed" in page.locator(SLIDER).get_attribute("aria-valuetext")
-    assert_clean(page)
+    assert_clean(seen)
 
 
-def test_above_the_stability_bound_the_figure_says_it_diverges(page, site):
+def test_above_the_stability_bound_the_figure_says_it_diverges(page, seen, site):
     data = open_explorer(page, site)
     bound = data["max_stable_lr"]
     first_above = next(k for k, lr in enumerate(data["lrs"]) if lr > bound)
@@ -114,12 +114,13 @@ def test_above_the_stability_bound_the_figure_says_it_diverges(page, site):
         assert s["status"].startswith("Diverges")
         assert f"2/λmax = {bound:.4f}" in s["status"]
         assert "diverges" in s["valuetext"]
-    # the bound itself is marked beside the slider, with its value
-    assert f"{bound:.4f}" in page.locator(".lr-explorer-scale").text_content()
-    assert_clean(page)
+    # the bound is marked beside the slider with its value, and so are 1/lambda_max and the fastest rate
+    scale = page.locator(".lr-explorer-scale").text_content()
+    assert f"{bound:.4f}" in scale and "1/λmax" in scale and f"fastest {data['fastest']:.3f}" in scale
+    assert_clean(seen)
 
 
-def test_at_phone_width_the_figure_fits(page, site):
+def test_at_phone_width_the_figure_fits(page, seen, site):
     open_explorer(page, site, width=390)
     widths = page.evaluate(
         """() => {
@@ -138,7 +139,7 @@ def test_at_phone_width_the_figure_fits(page, site):
     for left, right in widths["inner"]:
         assert widths["left"] <= left
         assert right <= widths["right"] + 0.5
-    assert_clean(page)
+    assert_clean(seen)
 
 
 CONTRAST = """
@@ -174,8 +175,30 @@ CONTRAST = """
 TEXT = (".lr-explorer label", ".lr-explorer-readout", ".lr-explorer-status", ".lr-explorer text")
 
 
+def test_in_dark_mode_the_explorer_sits_on_the_page_without_a_light_frame(page, seen, site):
+    open_explorer(page, site, dark=True)
+    backgrounds = page.evaluate(
+        """() => {
+            const fig = document.querySelector('.lr-explorer');
+            const out = [];
+            for (let e = fig; e && !e.matches('article'); e = e.parentElement) out.push(getComputedStyle(e).backgroundColor);
+            return {chain: out, page: getComputedStyle(document.body).backgroundColor};
+        }"""
+    )
+    light = [c for c in backgrounds["chain"] if c not in ("rgba(0, 0, 0, 0)", backgrounds["page"])]
+    assert light == [], backgrounds
+    assert_clean(seen)
+
+
+def test_the_seeds_dashed_run_has_a_legend(page, seen, site):
+    open_explorer(page, site)
+    legend = page.locator(".lr-explorer svg").first.text_content()
+    assert "the seed's η = 0.07" in legend
+    assert_clean(seen)
+
+
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_text_is_readable_in_light_and_dark_mode(page, site, dark):
+def test_text_is_readable_in_light_and_dark_mode(page, seen, site, dark):
     open_explorer(page, site, dark=dark)
     assert page.evaluate("document.documentElement.dataset.theme") == ("dark" if dark else "light")
     for case in ("the seed's run", "a diverging run"):
@@ -188,4 +211,4 @@ def test_text_is_readable_in_light_and_dark_mode(page, site, dark):
             # WCAG AA for normal text, which also covers the SVG's small labels
             low = [(text, round(ratio, 2)) for text, ratio in ratios if text and ratio < 4.5]
             assert low == [], (case, selector)
-    assert_clean(page)
+    assert_clean(seen)
