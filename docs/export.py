@@ -140,12 +140,28 @@ def runnable(
         elif "remove-cell" not in tags:
             kept = nbformat.v4.new_code_cell(cell.source)
             if outputs:
-                kept.outputs = [plain(o) for o in cell.outputs if "scrapbook" not in o.get("metadata", {})]
+                kept.outputs = [plain(o) for o in streams(cell.outputs) if "scrapbook" not in o.get("metadata", {})]
                 kept.execution_count = cell.execution_count
             cells.append(kept)
     for k, cell in enumerate(cells):
         cell.id = f"{page}-{k}"  # the same ids every build (nbformat would draw random ones)
     return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {})})
+
+
+def streams(outputs: list[Any]) -> list[Any]:
+    """Outputs with each stream once: myst-nb's nb_merge_streams appends a cell's later chunks to
+    its first stream output in place and leaves them behind too, in the notebook it keeps."""
+    first: dict[str, Any] = {}
+    kept = []
+    for output in outputs:
+        if output.output_type != "stream":
+            kept.append(output)
+        elif output.name not in first:
+            first[output.name] = output
+            kept.append(output)
+        elif output.text.strip() not in first[output.name].text:  # not merged: merge it
+            first[output.name].text += output.text
+    return kept
 
 
 def plain(output: Any) -> Any:

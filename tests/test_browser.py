@@ -44,8 +44,10 @@ COLLECT = r"""(raw) => {
       rawText.push(node.textContent.trim().slice(0, 160));
   }
   const visible = e => e.offsetParent !== null || e.getClientRects().length > 0;
+  const inBox = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+    if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; return false; };
   const wide = [...document.querySelectorAll('article pre, article div.math, article table, article .lr-figure, article img')]
-    .filter(e => visible(e) && e.getBoundingClientRect().right > innerWidth + 0.5)
+    .filter(e => visible(e) && !inBox(e) && e.getBoundingClientRect().right > innerWidth + 0.5)
     .map(e => e.className || e.tagName);
   const scrolling = [...document.querySelectorAll('article div.cell pre')]
     .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));

@@ -4,6 +4,7 @@ schema is silent, and its build replayed offline (tools/rtd_replay.py)."""
 from __future__ import annotations
 
 import copy
+import html as html_module
 import json
 import re
 import shlex
@@ -95,7 +96,7 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(rtd_r
     html = Path(summary["html"])
     index = (html / "index.html").read_text()
     assert 'href="https://github.com/example/linreg"' in index, "no repository button on the hosted book"
-    assert 'pip install "linreg @ https://linreg.readthedocs.io/en/latest/dist/linreg-' in index
+    assert 'pip install "linreg @ https://linreg.readthedocs.io/en/latest/dist/linreg-' in re.sub(r"<[^>]+>", "", html_module.unescape(index))
     assert "https://linreg.readthedocs.io/_/downloads/en/latest/pdf/" in index
     for page in ("walkthrough", "checks", "beyond"):
         text = (html / f"{page}.html").read_text()
