@@ -1,4 +1,4 @@
-"""Benchmarks of the library's training, its sharded forms, the book's build and its pages: ``python -m benchmarks``.
+"""Benchmarks of training, its sharded forms, the book's build and its pages: ``python -m benchmarks``.
 
 Every figure is a ratio against a floor measured in the same run, because the machines this
 project runs on are shared and their absolute times drift. Nothing here is a test: speed is

@@ -29,12 +29,16 @@ from bookext import sphinx  # noqa: E402  (the one Sphinx command line, the READ
 
 
 def private_copy(dest: Path, root: Path = ROOT) -> Path:
-    """Copy the files git would see into ``dest``."""
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, capture_output=True, check=True)
+    """Copy the files git would see into ``dest``, and link the npm packages the build needs."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, capture_output=True, check=True
+    )
     for name in filter(None, listed.stdout.decode().split("\0")):
         if (root / name).is_file():  # a tracked file deleted in the working tree is not copied
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, dest / name)
+    if (root / "node_modules").is_dir():  # npm's packages (KaTeX): installed, not in git
+        (dest / "node_modules").symlink_to(root / "node_modules")
     return dest
 
 
@@ -43,7 +47,9 @@ def build(copy: Path, *options: str) -> tuple[float, int]:
     out, env = copy / "docs" / "_build", {**os.environ, "PYTHONPATH": str(copy / "src")}
     began = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # jupyter-cache's clock: naive UTC
     start = time.perf_counter()
-    done = sphinx("html", out / "html", out / "doctrees", "-j", "auto", *options, source=copy / "docs", env=env)
+    done = sphinx(
+        "html", out / "html", out / "doctrees", "-j", "auto", *options, source=copy / "docs", env=env
+    )
     seconds = time.perf_counter() - start
     if done.returncode and "nb_execution_mode=off" not in options:  # off: glued values are missing
         raise RuntimeError(f"the build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -56,9 +62,13 @@ def kernel_floor() -> float:
     from jupyter_client.manager import start_new_kernel
 
     start = time.perf_counter()
-    manager, client = start_new_kernel(kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    manager, client = start_new_kernel(
+        kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"]
+    )
     try:
-        client.execute_interactive("import torch, matplotlib.pyplot", timeout=120, output_hook=lambda msg: None)
+        client.execute_interactive(
+            "import torch, matplotlib.pyplot", timeout=120, output_hook=lambda msg: None
+        )
         return time.perf_counter() - start
     finally:
         client.stop_channels()
@@ -77,19 +87,54 @@ def rows(quick: bool = False) -> list[Row]:
             shutil.rmtree(copy / "docs" / "_build")
             for kind in ("cold", "nochange", "prose"):
                 if kind == "prose":
-                    pages[n % len(pages)].write_text(pages[n % len(pages)].read_text() + f"\n\nProse, run {n}.\n")
+                    pages[n % len(pages)].write_text(
+                        pages[n % len(pages)].read_text() + f"\n\nProse, run {n}.\n"
+                    )
                 seconds, executed = build(copy)
                 t[kind].append(seconds)
                 ran[kind].append(executed)
             model = copy / "src" / "linreg" / "model.py"
             model.write_text(model.read_text() + f"\n# a comment, run {n}\n")
             ran["library"].append(build(copy)[1])
-    cold, noexec, kernel, nochange = (sorted(t[k])[len(t[k]) // 2] for k in ("cold", "noexec", "kernel", "nochange"))
+    cold, noexec, kernel, nochange = (
+        sorted(t[k])[len(t[k]) // 2] for k in ("cold", "noexec", "kernel", "nochange")
+    )
     workers, count = min(os.cpu_count() or 1, len(pages)), len(pages)
     return [
-        Row(PART, f"cold build, {count} notebook pages", cold, noexec + kernel * count / workers, f"no-exec build + {count} kernels / {workers} workers", op="<=", bound=1.5),
+        Row(
+            PART,
+            f"cold build, {count} notebook pages",
+            cold,
+            noexec + kernel * count / workers,
+            f"no-exec build + {count} kernels / {workers} workers",
+            op="<=",
+            bound=1.5,
+        ),
         Row(PART, "no-change rebuild", nochange, noexec, "no-exec build"),
-        Row(PART, "prose-only edit, one page", sorted(t["prose"])[len(t["prose"]) // 2], nochange, "no-change rebuild"),
-        Row(PART, "no-change rebuilds and prose edits: notebooks executed", max(ran["nochange"] + ran["prose"]), unit="", op="<=", bound=0, on="value"),
-        Row(PART, "cold builds and library edits: notebooks executed", min(ran["cold"] + ran["library"]), count, "notebook pages", unit="", op=">=", bound=1),
+        Row(
+            PART,
+            "prose-only edit, one page",
+            sorted(t["prose"])[len(t["prose"]) // 2],
+            nochange,
+            "no-change rebuild",
+        ),
+        Row(
+            PART,
+            "no-change rebuilds and prose edits: notebooks executed",
+            max(ran["nochange"] + ran["prose"]),
+            unit="",
+            op="<=",
+            bound=0,
+            on="value",
+        ),
+        Row(
+            PART,
+            "cold builds and library edits: notebooks executed",
+            min(ran["cold"] + ran["library"]),
+            count,
+            "notebook pages",
+            unit="",
+            op=">=",
+            bound=1,
+        ),
     ]

@@ -22,20 +22,29 @@ from benchmarks.build import ROOT, build, private_copy
 from benchmarks.rows import Row
 
 PART, PHONE = "pages", "Lighthouse mobile, Chromium"
-LIGHTHOUSE = [str(ROOT / "node_modules" / ".bin" / "lighthouse"), "--output=json", "--output-path=stdout", "--quiet"]
+LIGHTHOUSE = [
+    str(ROOT / "node_modules" / ".bin" / "lighthouse"),
+    "--output=json",
+    "--output-path=stdout",
+    "--quiet",
+]
 FLAGS = "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 
 
 class Gzipped(http.server.SimpleHTTPRequestHandler):
     """Each file gzipped for a client that accepts it, as a web host sends it."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:  # http.server's name for it
         path = Path(self.translate_path(self.path))
         if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
             return super().do_GET()
         body = gzip.compress(path.read_bytes(), mtime=0)
         self.send_response(200)
-        for header, value in (("Content-Type", self.guess_type(str(path))), ("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))):
+        for header, value in (
+            ("Content-Type", self.guess_type(str(path))),
+            ("Content-Encoding", "gzip"),
+            ("Content-Length", str(len(body))),
+        ):
             self.send_header(header, value)
         self.end_headers()
         self.wfile.write(body)
@@ -46,7 +55,9 @@ class Gzipped(http.server.SimpleHTTPRequestHandler):
 
 def audit(url: str) -> dict[str, float]:
     env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or "chromium"}
-    report = json.loads(subprocess.run([*LIGHTHOUSE, url, FLAGS], capture_output=True, text=True, check=True, env=env).stdout)
+    report = json.loads(
+        subprocess.run([*LIGHTHOUSE, url, FLAGS], capture_output=True, text=True, check=True, env=env).stdout
+    )
     audits = report["audits"]
     return {
         "score": 100 * report["categories"]["performance"]["score"],
@@ -63,20 +74,58 @@ def rows(quick: bool = False) -> list[Row]:
         copy = private_copy(Path(tmp))
         build(copy)
         html = copy / "docs" / "_build" / "html"
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Gzipped, directory=str(html)))
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Gzipped, directory=str(html))
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        pages = sorted(p.name for p in html.glob("*.html") if p.stem not in ("genindex", "search", "py-modindex"))
+        pages = sorted(
+            p.name for p in html.glob("*.html") if p.stem not in ("genindex", "search", "py-modindex")
+        )
         medians = []
         for page in pages:
-            runs = [audit(f"http://127.0.0.1:{server.server_address[1]}/{page}") for _ in range(1 if quick else 3)]
+            runs = [
+                audit(f"http://127.0.0.1:{server.server_address[1]}/{page}") for _ in range(1 if quick else 3)
+            ]
             m = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in runs[0]}
             medians.append(m)
-            note = f"CLS {m['cls']:.3f}, LCP {m['lcp']:.1f} s, {m['kB']:.0f} kB in {m['requests']:.0f} requests"
-            out.append(Row(PART, f"{page}: performance score", m["score"], unit="", op=">=", bound=90, on="value", device=PHONE, note=note))
+            note = (
+                f"CLS {m['cls']:.3f}, LCP {m['lcp']:.1f} s, {m['kB']:.0f} kB in {m['requests']:.0f} requests"
+            )
+            out.append(
+                Row(
+                    PART,
+                    f"{page}: performance score",
+                    m["score"],
+                    unit="",
+                    op=">=",
+                    bound=90,
+                    on="value",
+                    device=PHONE,
+                    note=note,
+                )
+            )
         server.shutdown()
     worst = {k: max(m[k] for m in medians) for k in ("cls", "kB")}
     return [
         *out,
-        Row(PART, "largest layout shift (CLS) of any page", worst["cls"], unit="", op="<=", bound=0.01, on="value", device=PHONE),
-        Row(PART, "heaviest page, first visit, gzipped", worst["kB"], unit="kB", op="<=", bound=600, on="value", device=PHONE),
+        Row(
+            PART,
+            "largest layout shift (CLS) of any page",
+            worst["cls"],
+            unit="",
+            op="<=",
+            bound=0.01,
+            on="value",
+            device=PHONE,
+        ),
+        Row(
+            PART,
+            "heaviest page, first visit, gzipped",
+            worst["kB"],
+            unit="kB",
+            op="<=",
+            bound=600,
+            on="value",
+            device=PHONE,
+        ),
     ]

@@ -57,7 +57,9 @@ def shown(x: float | None, unit: str) -> str:
     if x is None:
         return "—"
     if unit == "s":
-        scale, name = next((s, n) for s, n in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (0, "ns")) if abs(x) >= s)
+        scale, name = next(
+            (s, n) for s, n in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (0, "ns")) if abs(x) >= s
+        )
         return f"{x / (scale or 1e-9):#.3g}".rstrip(".") + f" {name}"
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:#.3g}".rstrip(".")
     return f"{text} {unit}".rstrip()

@@ -29,8 +29,17 @@ def worker() -> None:
     dist.init_process_group("gloo")
     data, (W0, b0) = linreg.make_data(N, D_IN), linreg.init_params(D_IN)
     rows = torch.arange(N).tensor_split(dist.get_world_size())[dist.get_rank()]
-    scope = {"fit": fit_sharded, "X": data.X[rows].clone(), "y": data.y_true[rows].clone(), "W0": W0, "b0": b0}
-    times = {m: Timer(f"fit(X, y, W0, b0, 0.1, {e}, {m!r})", globals=scope).timeit(5).median for m, e in RUNS.items()}
+    scope = {
+        "fit": fit_sharded,
+        "X": data.X[rows].clone(),
+        "y": data.y_true[rows].clone(),
+        "W0": W0,
+        "b0": b0,
+    }
+    times = {
+        m: Timer(f"fit(X, y, W0, b0, 0.1, {e}, {m!r})", globals=scope).timeit(5).median
+        for m, e in RUNS.items()
+    }
     reduced = {m: fit_sharded(scope["X"], scope["y"], W0, b0, 0.1, e, m).reduced for m, e in RUNS.items()}
     if dist.get_rank() == 0:
         print(json.dumps({"times": times, "reduced": reduced}))
@@ -38,7 +47,14 @@ def worker() -> None:
 
 
 def launched(processes: int) -> dict:
-    command = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={processes}", "-m", "benchmarks.shards"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        f"--nproc-per-node={processes}",
+        "-m",
+        "benchmarks.shards",
+    ]
     done = subprocess.run([*command, "--worker"], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -46,13 +62,39 @@ def launched(processes: int) -> dict:
 def rows(quick: bool = False) -> list[Row]:
     data, (W0, b0) = linreg.make_data(N, D_IN), linreg.init_params(D_IN)
     scope = {"linreg": linreg, "chunks": fit_chunks, "X": data.X, "y": data.y_true, "W0": W0, "b0": b0}
-    stmts = ("chunks(zip(X.split(2**16), y.split(2**16)), W0, b0, 0.1, 40)", "linreg.fit(X, y, W0, b0, 0.1, 40, 'sufficient')")
-    streamed, whole = (Timer(s, globals=scope, timer=time.process_time).blocked_autorange(min_run_time=1).median for s in stmts)
+    stmts = (
+        "chunks(zip(X.split(2**16), y.split(2**16)), W0, b0, 0.1, 40)",
+        "linreg.fit(X, y, W0, b0, 0.1, 40, 'sufficient')",
+    )
+    streamed, whole = (
+        Timer(s, globals=scope, timer=time.process_time).blocked_autorange(min_run_time=1).median
+        for s in stmts
+    )
     one, two = launched(1), launched(2)
     size, wall = f"N=2^20, D_in={D_IN}", "cpu, gloo on loopback, wall time"
     return [
-        Row(PART, f"fit_chunks, chunks of 2^16 rows, against fit in memory, {size}", streamed, whole, "fit, sufficient", op="<=", bound=1.25, device="cpu, 1 thread, CPU time"),
-        *(Row(PART, f"fit_sharded({m!r}) on 2 processes against 1, {size}", two["times"][m], one["times"][m], "1 process", device=wall, note=f"{two['reduced'][m]} numbers all-reduced per rank and fit") for m in RUNS),
+        Row(
+            PART,
+            f"fit_chunks, chunks of 2^16 rows, against fit in memory, {size}",
+            streamed,
+            whole,
+            "fit, sufficient",
+            op="<=",
+            bound=1.25,
+            device="cpu, 1 thread, CPU time",
+        ),
+        *(
+            Row(
+                PART,
+                f"fit_sharded({m!r}) on 2 processes against 1, {size}",
+                two["times"][m],
+                one["times"][m],
+                "1 process",
+                device=wall,
+                note=f"{two['reduced'][m]} numbers all-reduced per rank and fit",
+            )
+            for m in RUNS
+        ),
     ]
 
 

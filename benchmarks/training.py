@@ -22,7 +22,9 @@ PART = "training"
 
 
 def where(device: torch.device) -> str:
-    return f"cuda: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "cpu, 1 thread, CPU time"
+    return (
+        f"cuda: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "cpu, 1 thread, CPU time"
+    )
 
 
 def medians(stmts: dict[str, str], scope: dict, device: torch.device, rounds: int) -> dict[str, float]:
@@ -50,7 +52,15 @@ def seed_rows(device: torch.device, rounds: int) -> list[Row]:
         ok, note = False, str(error)
     what = "the seed's final loss, W, b, y_hat: the seed's bits, printed as seed.txt"
     return [
-        Row(PART, "fit() per epoch, N=10", t["fit"] / 400, t["seed"] / 400, "the seed's loop", op="<=", bound=1.05),
+        Row(
+            PART,
+            "fit() per epoch, N=10",
+            t["fit"] / 400,
+            t["seed"] / 400,
+            "the seed's loop",
+            op="<=",
+            bound=1.05,
+        ),
         Row(PART, what, None, ok=ok, note=note),
     ]
 
@@ -62,8 +72,17 @@ def big_rows(device: torch.device, rounds: int, N: int, D_in: int = 64) -> list[
     s, theta = stats(X, y), torch.cat([W0, b0[None, :]])
     scope = {"linreg": linreg, "stats": stats, "descend": descend, "s": s, "theta": theta, "X": X, "y": y}
     scope |= {"W0": W0, "b0": b0}
-    stmts = {"one": "X @ W0", "two": "X.T @ (X @ W0)", "stats": "stats(X, y)", "epochs": "descend(s, theta, 0.1, 40)"}
-    stmts |= {f"{m}{k}": f"linreg.fit(X, y, W0, b0, 0.1, {k}, '{m}')" for m in ("autograd", "analytic") for k in (1, 3)}
+    stmts = {
+        "one": "X @ W0",
+        "two": "X.T @ (X @ W0)",
+        "stats": "stats(X, y)",
+        "epochs": "descend(s, theta, 0.1, 40)",
+    }
+    stmts |= {
+        f"{m}{k}": f"linreg.fit(X, y, W0, b0, 0.1, {k}, '{m}')"
+        for m in ("autograd", "analytic")
+        for k in (1, 3)
+    }
     t = medians(stmts, scope, device, rounds)
     autograd, analytic = ((t[f"{m}3"] - t[f"{m}1"]) / 2 for m in ("autograd", "analytic"))
     size, one, two = f"N=2^{N.bit_length() - 1}, D_in={D_in}", "one pass, X @ W", "two passes, X.T @ (X @ W)"
@@ -72,16 +91,44 @@ def big_rows(device: torch.device, rounds: int, N: int, D_in: int = 64) -> list[
         Row(PART, f"autograd per epoch, {size}", autograd, t["two"], two, op="<=", bound=3.0),
         Row(PART, f"analytic per epoch, {size}", analytic, t["two"], two, op="<=", bound=1.5),
         Row(PART, f"sufficient statistics: forming Z'Z, Z'y once, {size}", t["stats"], t["two"], two),
-        Row(PART, f"sufficient statistics: the 40 epochs after that pass, {size}", t["epochs"], t["one"], one, op="<", bound=1),
-        Row(PART, f"autograd's epoch against sufficient statistics', {size}", autograd, t["epochs"] / 40, "sufficient", op=">=", bound=1000),
-        Row(PART, f"sufficient statistics' trajectory against autograd's, {size}", trajectory_gap(X, y, W0, b0), unit="", op="<=", bound=1e-4, on="value", note=gap),
+        Row(
+            PART,
+            f"sufficient statistics: the 40 epochs after that pass, {size}",
+            t["epochs"],
+            t["one"],
+            one,
+            op="<",
+            bound=1,
+        ),
+        Row(
+            PART,
+            f"autograd's epoch against sufficient statistics', {size}",
+            autograd,
+            t["epochs"] / 40,
+            "sufficient",
+            op=">=",
+            bound=1000,
+        ),
+        Row(
+            PART,
+            f"sufficient statistics' trajectory against autograd's, {size}",
+            trajectory_gap(X, y, W0, b0),
+            unit="",
+            op="<=",
+            bound=1e-4,
+            on="value",
+            note=gap,
+        ),
     ]
 
 
 def trajectory_gap(X: torch.Tensor, y: torch.Tensor, W0: torch.Tensor, b0: torch.Tensor) -> float:
     """The largest difference between sufficient statistics' and autograd's 10 epochs, relative to size."""
     ours, ref = (linreg.fit(X, y, W0, b0, 0.1, 10, method=m) for m in ("sufficient", "autograd"))
-    return max(float((a - r).abs().max() / r.abs().max()) for a, r in zip(*((x.losses, x.W, x.b) for x in (ours, ref))))
+    return max(
+        float((a - r).abs().max() / r.abs().max())
+        for a, r in zip(*((x.losses, x.W, x.b) for x in (ours, ref)), strict=True)
+    )
 
 
 def rows(quick: bool = False) -> list[Row]:

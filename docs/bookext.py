@@ -10,7 +10,6 @@
   wheel of the very linreg that built it; the PDF of the book replaces the print dialog.
 - KaTeX's stylesheet and fonts are served by the site; Font Awesome's 1.6 MB script is
   replaced by an empty one (the theme's CSS draws the same icons with its web fonts).
-- References to linreg's public names (`linreg.fit`) resolve to their API entries.
 
 ``sphinx()`` is the book's build command line, for the tests and the benchmarks.
 """
@@ -176,15 +175,18 @@ def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
 
 def _notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     # The page's runnable notebook, written before the theme makes its download menu (priority 501).
-    from export import write_notebook
     from sphinx.util import logging
+
+    from export import write_notebook
 
     meta = app.env.metadata.get(pagename, {})
     if doctree is not None and "kernelspec" in meta and str(meta.get("runnable", "true")).lower() != "false":
         try:
             context["ipynb_source"] = write_notebook(app, pagename)
         except (ValueError, KeyError, OSError) as error:
-            logging.getLogger(__name__).warning(f"{pagename}: no runnable notebook: {error}", location=pagename)
+            logging.getLogger(__name__).warning(
+                f"{pagename}: no runnable notebook: {error}", location=pagename
+            )
 
 
 def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -195,7 +197,16 @@ def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctr
             if app.config.book_pdf_url:
                 pdf = app.config.book_pdf_url
                 url = pdf if "://" in pdf else context["pathto"](pdf, 1)
-                group["buttons"].append({"type": "link", "url": url, "text": ".pdf", "label": "download-pdf-button", "tooltip": "The whole book as a PDF", "icon": "fas fa-file-pdf"})
+                group["buttons"].append(
+                    {
+                        "type": "link",
+                        "url": url,
+                        "text": ".pdf",
+                        "label": "download-pdf-button",
+                        "tooltip": "The whole book as a PDF",
+                        "icon": "fas fa-file-pdf",
+                    }
+                )
 
 
 MAIN = os.getpid()
@@ -229,27 +240,6 @@ def _wheel(app: Any) -> None:
         )
         if done.returncode:
             raise RuntimeError(f"building the wheel of linreg failed:\n{done.stdout}\n{done.stderr}")
-
-
-def _public_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
-    # linreg's public names are re-exported by the package (`linreg.fit`), but the API page
-    # documents each object once, in its module (`linreg.train.fit`): resolve to that entry
-    # when exactly one documented linreg object, the shallowest, ends with that name.
-    if node.get("refdomain") != "py":
-        return None
-    target, module = node.get("reftarget", ""), node.get("py:module") or ""
-    if not (target.startswith("linreg.") or module.startswith("linreg")):
-        return None
-    from sphinx.util.nodes import make_refnode
-
-    rest = target.removeprefix("linreg.")
-    objects = env.get_domain("py").objects
-    found = [k for k in objects if k.startswith("linreg.") and k.endswith(f".{rest}")]
-    found = [k for k in found if k.count(".") == min((f.count(".") for f in found), default=0)]
-    if len(found) != 1:
-        return None
-    entry = objects[found[0]]
-    return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, found[0])
 
 
 def repository_options(clone_url: str | None) -> dict[str, Any]:
@@ -293,6 +283,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _equation_previews)
     app.connect("html-page-context", _notebook, priority=500)
     app.connect("html-page-context", _pdf_button, priority=502)
-    app.connect("missing-reference", _public_names)
     app.connect("doctree-resolved", _own_katex_server)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

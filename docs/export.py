@@ -120,10 +120,9 @@ def runnable(
     needs = f'"linreg @ {wheel}"' + (" matplotlib" if any("matplotlib" in c for c in code) else "")
     cells = [
         nbformat.v4.new_markdown_cell(
-            f"[{nb.metadata['title']}]({site}{page}.html), a page of the book Linear regression by gradient descent, "
-            "as a notebook. The next cell installs what it needs besides torch: the `linreg` that built the page"
-            + (" and matplotlib" if "matplotlib" in needs else "")
-            + "."
+            f"[{nb.metadata['title']}]({site}{page}.html), a page of the book Linear regression by gradient "
+            "descent, as a notebook. The next cell installs what it needs besides torch: the `linreg` that "
+            "built the page" + (" and matplotlib" if "matplotlib" in needs else "") + "."
         ),
         nbformat.v4.new_code_cell(
             "# Without torch, pip takes PyPI's (with CUDA, several GB); for a CPU-only one first run\n"
@@ -140,7 +139,9 @@ def runnable(
         elif "remove-cell" not in tags:
             kept = nbformat.v4.new_code_cell(cell.source)
             if outputs:
-                kept.outputs = [plain(o) for o in streams(cell.outputs) if "scrapbook" not in o.get("metadata", {})]
+                kept.outputs = [
+                    plain(o) for o in streams(cell.outputs) if "scrapbook" not in o.get("metadata", {})
+                ]
                 kept.execution_count = cell.execution_count
             cells.append(kept)
     for k, cell in enumerate(cells):

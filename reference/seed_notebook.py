@@ -93,7 +93,9 @@ def check(**final: object) -> int:
         theirs = ref[name].detach()
         mine = torch.as_tensor(value).detach().cpu().to(theirs.dtype).reshape(theirs.shape)
         if not torch.equal(mine, theirs):
-            problems.append(f"{name} is {mine.flatten().tolist()}, not the seed's {theirs.flatten().tolist()}")
+            problems.append(
+                f"{name} is {mine.flatten().tolist()}, not the seed's {theirs.flatten().tolist()}"
+            )
         shown = [round(v, 4) for v in mine.flatten().tolist()]
         if shown != numbers(printed(LABELS[name])):
             problems.append(f"{name} prints as {shown}, the seed printed {printed(LABELS[name])!r}")

@@ -46,10 +46,17 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pdf(book: Path) -> Path:
     """The book as a PDF (`make pdf`): the LaTeX builder on the html build's doctrees, then xelatex."""
     out = book.parent / "latex"
-    run = sphinx("latex", out, book.parent / "doctrees", "-D", "nb_execution_mode=force", "-D", f"book_pdf_url={PDF}")
+    run = sphinx(
+        "latex", out, book.parent / "doctrees", "-D", "nb_execution_mode=force", "-D", f"book_pdf_url={PDF}"
+    )
     assert run.returncode == 0, f"the LaTeX build failed:\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
     assert "Executing notebook" not in run.stdout + run.stderr, "the LaTeX build re-executed notebooks"
-    latexmk = subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", PDF.replace(".pdf", ".tex")], cwd=out, capture_output=True, text=True)
+    latexmk = subprocess.run(
+        ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", PDF.replace(".pdf", ".tex")],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
     assert latexmk.returncode == 0, latexmk.stdout[-5000:]
     shutil.copy2(out / PDF, book / PDF)
     return book / PDF
@@ -79,7 +86,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is not installed: `make test` installs it with apt"
     flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-    return {**browser_type_launch_args, "executable_path": chromium, "args": [*flags, "--disable-component-update", "--disable-sync"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium,
+        "args": [*flags, "--disable-component-update", "--disable-sync"],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +123,12 @@ def watch(context: Any, site: str) -> Seen:
     context.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
     context.on("weberror", lambda e: seen.console_errors.append(str(e.error)))
     context.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
-    context.on("response", lambda r: seen.failed.append(f"{r.status} {r.url}") if r.url.startswith(site) and r.status >= 400 else None)
+    context.on(
+        "response",
+        lambda r: (
+            seen.failed.append(f"{r.status} {r.url}") if r.url.startswith(site) and r.status >= 400 else None
+        ),
+    )
     return seen
 
 
@@ -125,7 +141,9 @@ def seen(context: Any, site: str) -> Seen:
 @contextlib.contextmanager
 def watched_page(browser: Any, site: str, **options: Any) -> Iterator[Any]:
     """A page in a fresh context of its own (``options`` go to ``new_context``), watched; ``page.seen``."""
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **options})
+    context = browser.new_context(
+        **{"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **options}
+    )
     seen = watch(context, site)
     try:
         page = context.new_page()
@@ -157,7 +175,9 @@ _started = pytest.StashKey[dict[str, Background]]()
 def _start(name: str, command: list[str]) -> Background:
     workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
     with (workdir / "log").open("w") as log:
-        process = subprocess.Popen([*command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [*command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True
+        )
     return Background(process, workdir)
 
 
@@ -167,12 +187,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     names = {item.name for item in session.items}
     started = {}
     if REPLAY_TEST in names:
-        replay = [sys.executable, str(ROOT / "tools" / "rtd_replay.py"), "--clone-url", REPLAY_CLONE_URL, "--workdir"]
+        replay = [
+            sys.executable,
+            str(ROOT / "tools" / "rtd_replay.py"),
+            "--clone-url",
+            REPLAY_CLONE_URL,
+            "--workdir",
+        ]
         started["replay"] = _start("rtd-replay", replay)
     if NOTEBOOK_TEST in names:
         # A reader's environment: a fresh venv outside the repository with torch (the local CPU
         # wheel) and a kernel; the notebooks' own first cell installs the rest.
-        venv = f"{sys.executable} -m venv $0 && $0/bin/pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
+        pip = "pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
+        venv = f"{sys.executable} -m venv $0 && $0/bin/{pip}"
         started["venv"] = _start("reader-venv", ["bash", "-c", venv])
     session.config.stash[_started] = started
 

@@ -13,6 +13,7 @@ import torch.distributed as dist
 import linreg
 from linreg.shards import fit_sharded
 
+
 def main(out: str) -> None:
     dist.init_process_group("gloo")
     rank = dist.get_rank()
@@ -21,8 +22,15 @@ def main(out: str) -> None:
     X, y = data.X[mine], data.y_true[mine]
     bad = {
         "D_in differs": lambda: (X[:, :2] if rank else X, y, W0[:2] if rank else W0, b0),
-        "D_out differs": lambda: (X, y[:, :1] if rank else y, W0[:, :1] if rank else W0, b0[:1] if rank else b0),
-        "dtype differs": lambda: (X.double(), y.double(), W0.double(), b0.double()) if rank else (X, y, W0, b0),
+        "D_out differs": lambda: (
+            X,
+            y[:, :1] if rank else y,
+            W0[:, :1] if rank else W0,
+            b0[:1] if rank else b0,
+        ),
+        "dtype differs": lambda: (
+            (X.double(), y.double(), W0.double(), b0.double()) if rank else (X, y, W0, b0)
+        ),
         "a rank without rows": lambda: (X[:0] if rank else X, y[:0] if rank else y, W0, b0),
         "NaN in one shard": lambda: (X * float("nan") if rank else X, y, W0, b0),
     }
@@ -40,7 +48,13 @@ def main(out: str) -> None:
         except linreg.DivergenceError as error:
             seen[f"diverges, {method}"] = str(error)
         r = fit_sharded(X, y, W0, b0, lr=0.1, epochs=30, method=method)
-        seen[method] = {"W": r.W.tolist(), "b": r.b.tolist(), "losses": r.losses.tolist(), "reduced": r.reduced, "rows": len(r.y_hat)}
+        seen[method] = {
+            "W": r.W.tolist(),
+            "b": r.b.tolist(),
+            "losses": r.losses.tolist(),
+            "reduced": r.reduced,
+            "rows": len(r.y_hat),
+        }
     with open(f"{out}/rank{rank}.json", "w") as file:
         json.dump(seen, file)
     dist.destroy_process_group()

@@ -43,7 +43,13 @@ def test_rows_keep_the_json_format_the_scaling_page_reads() -> None:
 
 @pytest.mark.parametrize(
     ("x", "unit", "text"),
-    [(32.2, "s", "32.2 s"), (1.5e-3, "s", "1.50 ms"), (344e-6, "s", "344 µs"), (6.0, "", "6"), (2.67e-5, "", "2.67e-05")],
+    [
+        (32.2, "s", "32.2 s"),
+        (1.5e-3, "s", "1.50 ms"),
+        (344e-6, "s", "344 µs"),
+        (6.0, "", "6"),
+        (2.67e-5, "", "2.67e-05"),
+    ],
 )
 def test_numbers_are_shown_with_three_significant_digits(x: float, unit: str, text: str) -> None:
     assert shown(x, unit) == text

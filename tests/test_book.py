@@ -40,7 +40,9 @@ def visible_text(fragment: str) -> str:
 
 def outputs(book: Path, page: str) -> str:
     """What the page's code cells printed, in order, as the reader sees it."""
-    blocks = re.findall(r'<div class="output stream[^"]*"[^>]*>.*?<pre>(.*?)</pre>', article(book, page), re.S)
+    blocks = re.findall(
+        r'<div class="output stream[^"]*"[^>]*>.*?<pre>(.*?)</pre>', article(book, page), re.S
+    )
     return "".join(html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks)
 
 
@@ -71,13 +73,18 @@ def test_every_notebook_page_is_executed_and_succeeds(book: Path) -> None:
 def test_no_page_shows_error_or_stderr_output(book: Path) -> None:
     for path in sorted(book.glob("*.html")):
         text = path.read_text()
-        assert "output stderr" not in text and "Traceback (most recent call last)" not in text, path.name
+        assert "output stderr" not in text, path.name
+        assert "Traceback (most recent call last)" not in text, path.name
 
 
 def test_every_executed_page_says_where_it_came_from_and_how_much_was_checked(book: Path) -> None:
     for page in NOTEBOOK_PAGES:
         text = visible_text(article(book, page))
-        line = re.search(r"Executed (\d{4}-\d\d-\d\d \d\d:\d\d) UTC, commit (\S+).*?linreg ([\d.]+), torch (\S+), on the (\w+); (\d+) values checked", text)
+        line = re.search(
+            r"Executed (\d{4}-\d\d-\d\d \d\d:\d\d) UTC, commit (\S+).*?linreg ([\d.]+), torch (\S+), "
+            r"on the (\w+); (\d+) values checked",
+            text,
+        )
         assert line, f"{page}: no provenance line"
         summary = re.search(r"What this build checked on this page: (\d+) values", text)
         assert summary, f"{page}: no summary of its checks"
@@ -124,7 +131,9 @@ def test_walkthrough_prose_shows_the_seeds_final_numbers(book: Path, seed: dict)
     assert f"Gradient descent ends at W = {W:.4f} and b = {b:.4f}" in prose
 
 
-def test_walkthrough_table_lists_the_seeds_predictions_and_the_prose_reads_it_right(book: Path, seed: dict) -> None:
+def test_walkthrough_table_lists_the_seeds_predictions_and_the_prose_reads_it_right(
+    book: Path, seed: dict
+) -> None:
     page = article(book, "walkthrough")
     table = visible_text(page.split("sample by sample")[1])
     x, t, p = seed["X"][:, 0], seed["y_true"][:, 0], seed["y_hat"][:, 0]
@@ -135,7 +144,10 @@ def test_walkthrough_table_lists_the_seeds_predictions_and_the_prose_reads_it_ri
     zero, worst = -intercept / slope, int(np.abs(p - t).argmax())
     prose = visible_text(page)
     assert f"That line crosses zero near x = {zero:.3f}" in prose
-    assert f"the largest miss, {p[worst] - t[worst]:+.4f}, is at the input furthest from there, x = {x[worst]:.4f}" in prose
+    assert (
+        f"the largest miss, {p[worst] - t[worst]:+.4f}, is at the input furthest from there, "
+        f"x = {x[worst]:.4f}" in prose
+    )
 
 
 # -- Math: equations rendered at build time, numbered, referenced ----------------------------
@@ -145,7 +157,8 @@ def test_math_page_numbers_its_equations_and_resolves_references(book: Path) -> 
     page = article(book, "math")
     assert re.findall(r'<span class="eqno">\((\d+)\)', page) == ["1", "2", "3", "4", "5"]
     for label in ("eq-model", "eq-mse", "eq-grads", "eq-update"):
-        assert f'id="equation-{label}"' in page and f'href="#equation-{label}"' in page
+        assert f'id="equation-{label}"' in page
+        assert f'href="#equation-{label}"' in page
 
 
 def test_math_is_rendered_when_the_book_is_built(book: Path) -> None:
@@ -158,8 +171,14 @@ def test_math_is_rendered_when_the_book_is_built(book: Path) -> None:
 
 def test_equation_references_carry_their_equation(book: Path) -> None:
     page = article(book, "checks")
-    preview = re.search(r'<span class="lr-eqref">.*?href="math.html#equation-eq-grads".*?<span class="lr-eq-preview">(.*?)</span></span>', page, re.S)
-    assert preview and "katex" in preview.group(1)
+    preview = re.search(
+        r'<span class="lr-eqref">.*?href="math.html#equation-eq-grads".*?'
+        r'<span class="lr-eq-preview">(.*?)</span></span>',
+        page,
+        re.S,
+    )
+    assert preview
+    assert "katex" in preview.group(1)
 
 
 def shape_rows(book: Path, page: str) -> dict[str, tuple[str, str]]:
@@ -176,15 +195,19 @@ def test_math_shapes_table_matches_the_seeds_tensors(book: Path, seed: dict) -> 
     rows = shape_rows(book, "math")
     for code in ("X", "y_true", "W", "b", "y_hat"):
         assert rows[code][1] == "R " + " × ".join(map(str, seed[code].shape)), (code, rows[code])
-    assert rows["loss"][1] == "scalar" and rows["b_true"][1] == "scalar"
+    assert rows["loss"][1] == "scalar"
+    assert rows["b_true"][1] == "scalar"
     assert rows["X"][0] == "R N × D in"
     assert rows["b_true"][0] == "R D out or scalar"
-    assert rows["dW"] == rows["W"] and rows["db"] == rows["b"]
+    assert rows["dW"] == rows["W"]
+    assert rows["db"] == rows["b"]
 
 
 def test_general_page_shapes_table_is_for_three_inputs_two_outputs(book: Path) -> None:
     rows = shape_rows(book, "general")
-    assert rows["X"][1] == "R 50 × 3" and rows["W"][1] == "R 3 × 2" and rows["b"][1] == "R 2"
+    assert rows["X"][1] == "R 50 × 3"
+    assert rows["W"][1] == "R 3 × 2"
+    assert rows["b"][1] == "R 2"
     assert rows["b_true"] == ("R D out or scalar", "R 2")
 
 
@@ -209,10 +232,13 @@ def test_checks_page_states_the_bound_the_rate_and_the_divergence(book: Path, se
     assert f"Below the bound 2/ λ max = {2 / lam_max:.4f}" in prose
     assert f"shrinks by (1 − η λ min) 2 = {(1 - 0.07 * lam_min) ** 2:.4f} per epoch" in prose
     assert f"lambda_min = {lam_min:.4f}, lambda_max = {lam_max:.4f}" in shown
-    assert "DivergenceError: training diverged" in shown and f"2/lambda_max = {2 / lam_max:.6g}" in shown.replace("\n", " ")
+    assert "DivergenceError: training diverged" in shown
+    assert f"2/lambda_max = {2 / lam_max:.6g}" in shown.replace("\n", " ")
 
 
-def test_checks_page_table_shows_least_squares_and_the_loss_after_the_last_update(book: Path, seed: dict) -> None:
+def test_checks_page_table_shows_least_squares_and_the_loss_after_the_last_update(
+    book: Path, seed: dict
+) -> None:
     Z = np.hstack([seed["X"], np.ones_like(seed["X"])])
     W_star, b_star = np.linalg.lstsq(Z, seed["y_true"], rcond=None)[0][:, 0]
     table = visible_text(article(book, "checks").split("Where gradient descent is heading")[1])
@@ -271,7 +297,9 @@ def test_the_api_page_documents_every_module_of_the_library() -> None:
 
     import linreg
 
-    modules = {f"linreg.{m.name}" for m in pkgutil.iter_modules(linreg.__path__) if not m.name.startswith("_")}
+    modules = {
+        f"linreg.{m.name}" for m in pkgutil.iter_modules(linreg.__path__) if not m.name.startswith("_")
+    }
     documented = set(re.findall(r"^\.\. automodule:: (linreg\.\w+)", (DOCS / "api.md").read_text(), re.M))
     assert modules == documented, f"undocumented: {sorted(modules - documented)}"
 
@@ -282,7 +310,10 @@ def test_repository_buttons_follow_the_clone_url() -> None:
     options = bookext.repository_options("https://github.com/team/linreg.git")
     assert options["repository_url"] == "https://github.com/team/linreg"
     assert set(options["launch_buttons"]) == {"binderhub_url", "colab_url", "notebook_interface"}
-    assert bookext.repository_options("git@gitlab.com:team/linreg.git")["repository_url"] == "https://gitlab.com/team/linreg"
+    assert (
+        bookext.repository_options("git@gitlab.com:team/linreg.git")["repository_url"]
+        == "https://gitlab.com/team/linreg"
+    )
 
 
 def test_no_repository_buttons_without_a_clone_url(book: Path) -> None:

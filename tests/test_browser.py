@@ -46,7 +46,8 @@ COLLECT = r"""(raw) => {
   const visible = e => e.offsetParent !== null || e.getClientRects().length > 0;
   const inBox = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
     if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; return false; };
-  const wide = [...document.querySelectorAll('article pre, article div.math, article table, article .lr-figure, article img')]
+  const boxes = 'article pre, article div.math, article table, article .lr-figure, article img';
+  const wide = [...document.querySelectorAll(boxes)]
     .filter(e => visible(e) && !inBox(e) && e.getBoundingClientRect().right > innerWidth + 0.5)
     .map(e => e.className || e.tagName);
   const scrolling = [...document.querySelectorAll('article div.cell pre')]
@@ -56,7 +57,8 @@ COLLECT = r"""(raw) => {
     .filter(e => getComputedStyle(e).overflowX !== 'auto' || getComputedStyle(e).backgroundImage === 'none')
     .map(e => e.textContent.slice(0, 60));
   const figureColours = [...document.querySelectorAll('.lr-figure svg')]
-    .map(s => [...s.querySelectorAll('text, path')].slice(0, 40).map(e => getComputedStyle(e).fill + getComputedStyle(e).stroke).join());
+    .map(s => [...s.querySelectorAll('text, path')].slice(0, 40)
+      .map(e => getComputedStyle(e).fill + getComputedStyle(e).stroke).join());
   return {
     theme: document.documentElement.dataset.theme || '',
     pageWidth: document.documentElement.scrollWidth, wide, scrolling, cueless, figureColours,
@@ -64,7 +66,8 @@ COLLECT = r"""(raw) => {
     figureCount: document.querySelectorAll('article .lr-figure svg').length,
     katexErrors: document.querySelectorAll('.katex-error').length,
     rawText,
-    floatingMargins: [...document.querySelectorAll('aside.margin')].filter(e => getComputedStyle(e).float !== 'none').length,
+    floatingMargins: [...document.querySelectorAll('aside.margin')]
+      .filter(e => getComputedStyle(e).float !== 'none').length,
     harness: /\bglue\(|\bcheck\(|import book\b/.test(document.querySelector('article')?.innerText || ''),
     images: [...document.images].map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth})),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href).filter(h => /^https?:/.test(h)),
@@ -77,7 +80,8 @@ COLLECT = r"""(raw) => {
 
 # Icons drawn by CSS as private-use characters whose font no loaded face provides: a missing box.
 MISSING_ICONS = """() => {
-  const loaded = new Set([...document.fonts].filter(f => f.status === 'loaded').map(f => f.family.replace(/["']/g, '')));
+  const loaded = new Set([...document.fonts].filter(f => f.status === 'loaded')
+    .map(f => f.family.replace(/["']/g, '')));
   const missing = [];
   for (const el of document.querySelectorAll('*')) for (const pseudo of ['::before', '::after']) {
     const style = getComputedStyle(el, pseudo);
@@ -106,7 +110,11 @@ class Visit:
 
 
 def book_pages(html: Path) -> list[str]:
-    return [p.relative_to(html).as_posix() for p in sorted(html.rglob("*.html")) if not ASSET_FOLDERS & set(p.relative_to(html).parts[:-1])]
+    return [
+        p.relative_to(html).as_posix()
+        for p in sorted(html.rglob("*.html"))
+        if not ASSET_FOLDERS & set(p.relative_to(html).parts[:-1])
+    ]
 
 
 def shot(tab: Any, path: str, view: str) -> None:
@@ -137,8 +145,10 @@ def switch_to_dark(tab: Any) -> None:
 def axe(tab: Any) -> list[str]:
     """axe-core's violations on the page, as "rule: where"."""
     tab.add_script_tag(path=str(AXE))
-    found = tab.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+    found = tab.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
     return list(found)
 
 
@@ -170,7 +180,11 @@ def visit(browser: Any, site: str, path: str) -> Visit:
                 shot(tab, path, f"phone.{mode}")
         except Exception as error:  # recorded: the tests below report it per page
             seen.error = f"{type(error).__name__}: {error}"
-        seen.blocked, seen.failed, seen.console_errors = tab.seen.blocked, tab.seen.failed, tab.seen.console_errors
+        seen.blocked, seen.failed, seen.console_errors = (
+            tab.seen.blocked,
+            tab.seen.failed,
+            tab.seen.console_errors,
+        )
     return seen
 
 
@@ -189,28 +203,39 @@ def per_page(problems: dict[str, Any]) -> str:
 
 
 def each_view(tour: dict[str, Visit], check: Any) -> dict[str, list[str]]:
-    return {path: [f"{view}: {found}" for view, seen in v.views.items() if (found := check(seen))] for path, v in tour.items()}
+    return {
+        path: [f"{view}: {found}" for view, seen in v.views.items() if (found := check(seen))]
+        for path, v in tour.items()
+    }
 
 
 # --- the pages load, whole, offline ----------------------------------------------------------
 
 
 def test_every_page_is_visited_in_both_themes_at_both_widths(tour) -> None:
-    problems = {path: v.error or sorted({"1280.light", "1280.dark", "390.light", "390.dark"} - set(v.views)) for path, v in tour.items()}
+    problems = {
+        path: v.error or sorted({"1280.light", "1280.dark", "390.light", "390.dark"} - set(v.views))
+        for path, v in tour.items()
+    }
     assert not any(problems.values()), per_page(problems)
     wrong = {path: [v.views[k]["theme"] for k in ("1280.light", "1280.dark")] for path, v in tour.items()}
     assert all(modes == ["light", "dark"] for modes in wrong.values()), per_page(wrong)
 
 
 def test_no_console_errors_failed_requests_or_requests_leaving_the_site(tour) -> None:
-    problems = {path: v.console_errors + v.failed + [f"blocked {u}" for u in v.blocked] for path, v in tour.items()}
+    problems = {
+        path: v.console_errors + v.failed + [f"blocked {u}" for u in v.blocked] for path, v in tour.items()
+    }
     assert not any(problems.values()), per_page(problems)
 
 
 def test_the_watch_records_a_third_party_request_and_a_missing_file(page, seen, site: str) -> None:
     """The check above can fail: a CDN request is blocked and recorded, a 404 is a failure."""
     page.goto(site + "index.html", wait_until="load")
-    page.evaluate("async () => { await fetch('https://cdn.jsdelivr.net/npm/katex').catch(() => 0); await fetch('nope.js').catch(() => 0); }")
+    page.evaluate(
+        "async () => { await fetch('https://cdn.jsdelivr.net/npm/katex').catch(() => 0);"
+        " await fetch('nope.js').catch(() => 0); }"
+    )
     assert seen.blocked == ["https://cdn.jsdelivr.net/npm/katex"]
     assert f"404 {site}nope.js" in seen.failed
 
@@ -224,7 +249,9 @@ def test_every_page_declares_a_favicon_that_loads(tour, site: str) -> None:
 
 
 def test_every_icon_is_drawn_in_a_font_the_page_loaded(tour) -> None:
-    assert not any(v.missing_icons for v in tour.values()), per_page({p: v.missing_icons for p, v in tour.items()})
+    assert not any(v.missing_icons for v in tour.values()), per_page(
+        {p: v.missing_icons for p, v in tour.items()}
+    )
 
 
 def test_icon_check_flags_an_icon_in_a_font_that_is_not_there(page) -> None:
@@ -233,9 +260,14 @@ def test_icon_check_flags_an_icon_in_a_font_that_is_not_there(page) -> None:
 
 
 def test_every_image_loads_and_every_internal_link_resolves(tour, site: str) -> None:
-    broken = {path: [i["src"] for i in v.views["1280.light"]["images"] if i["width"] == 0] for path, v in tour.items()}
+    broken = {
+        path: [i["src"] for i in v.views["1280.light"]["images"] if i["width"] == 0]
+        for path, v in tour.items()
+    }
     assert not any(broken.values()), per_page(broken)
-    targets = {href for v in tour.values() for href in v.views["1280.light"]["links"] if href.startswith(site)}
+    targets = {
+        href for v in tour.values() for href in v.views["1280.light"]["links"] if href.startswith(site)
+    }
     assert targets, "the book has no internal links"
     bodies: dict[str, str] = {}
     bad = []
@@ -258,7 +290,14 @@ def test_every_image_loads_and_every_internal_link_resolves(tour, site: str) -> 
 
 def test_nothing_is_wider_than_the_screen_at_390_or_1280_px(tour) -> None:
     problems = each_view(tour, lambda s: s["wide"])
-    width = {path: [f"{view}: page is {s['pageWidth']} px" for view, s in v.views.items() if s["pageWidth"] > int(view.split(".")[0])] for path, v in tour.items()}
+    width = {
+        path: [
+            f"{view}: page is {s['pageWidth']} px"
+            for view, s in v.views.items()
+            if s["pageWidth"] > int(view.split(".")[0])
+        ]
+        for path, v in tour.items()
+    }
     assert not any(width.values()), per_page(width)
     assert not any(problems.values()), per_page(problems)
 
@@ -292,7 +331,9 @@ def test_no_page_shows_the_harness(tour) -> None:
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """WCAG relative luminance of sRGB pixels (..., 3) in 0..255."""
     c = rgb.astype(np.float64) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ np.array([0.2126, 0.7152, 0.0722])
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ np.array(
+        [0.2126, 0.7152, 0.0722]
+    )
 
 
 def kept_legible(light_png: bytes, dark_png: bytes) -> float | None:
@@ -315,14 +356,20 @@ def kept_legible(light_png: bytes, dark_png: bytes) -> float | None:
 def test_figures_have_a_dark_rendering_in_dark_mode_that_stays_legible(tour) -> None:
     figures = [(path, k, pngs) for path, v in tour.items() for k, pngs in enumerate(v.figures)]
     assert len(figures) >= 4, "the book shows fewer figures than it draws"
-    assert all(len(v.figures) == v.views["1280.light"]["figureCount"] for v in tour.values()), "a figure was not photographed"
+    assert all(len(v.figures) == v.views["1280.light"]["figureCount"] for v in tour.values()), (
+        "a figure was not photographed"
+    )
     unreadable = {}
     for path, k, (light, dark) in figures:
         share = kept_legible(light, dark)
         if share is None or share < KEPT:
             unreadable.setdefault(path, []).append(f"figure {k + 1}: {share}")
     assert not unreadable, per_page(unreadable)
-    same = {path: v.views["1280.light"]["figureColours"] == v.views["1280.dark"]["figureColours"] for path, v in tour.items() if v.figures}
+    same = {
+        path: v.views["1280.light"]["figureColours"] == v.views["1280.dark"]["figureColours"]
+        for path, v in tour.items()
+        if v.figures
+    }
     assert not any(same.values()), f"figures drawn in the same colours in both themes: {per_page(same)}"
 
 
@@ -338,8 +385,12 @@ def figure_png(background: tuple[int, int, int, int]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("figure_background", "readable"), [((255, 255, 255, 255), True), ((0, 0, 0, 0), False)])
-def test_legibility_check_flags_black_ink_on_a_transparent_figure_in_dark_mode(page, figure_background, readable) -> None:
+@pytest.mark.parametrize(
+    ("figure_background", "readable"), [((255, 255, 255, 255), True), ((0, 0, 0, 0), False)]
+)
+def test_legibility_check_flags_black_ink_on_a_transparent_figure_in_dark_mode(
+    page, figure_background, readable
+) -> None:
     """The check above can fail: black ink on a transparent figure, shown on a dark page, is flagged."""
     import base64
 
@@ -349,16 +400,21 @@ def test_legibility_check_flags_black_ink_on_a_transparent_figure_in_dark_mode(p
         page.set_content(f'<body style="margin:0;background:{colour}"><img src="{src}"></body>')
         shots.append(page.locator("img").screenshot())
     share = kept_legible(*shots)
-    assert share is not None and (share >= KEPT) is readable
+    assert share is not None
+    assert (share >= KEPT) is readable
 
 
 def test_figure_labels_stay_legible_on_a_phone(browser, site: str) -> None:
     with watched_page(browser, site, viewport={"width": 390, "height": 844}) as tab:
         tab.goto(site + "checks.html")
         # each label's font size, times the scale at which its figure is drawn
-        sizes = tab.evaluate("[...document.querySelectorAll('.lr-figure svg text')]"
-                             ".map(t => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))")
-    assert sizes and min(sizes) >= 9, f"the smallest figure label is drawn at {min(sizes):.1f} px at 390 px"
+        sizes = tab.evaluate(
+            "[...document.querySelectorAll('.lr-figure svg text')]"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize)"
+            " * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))"
+        )
+    assert sizes, f"the smallest figure label is drawn at {min(sizes):.1f} px at 390 px"
+    assert min(sizes) >= 9, f"the smallest figure label is drawn at {min(sizes):.1f} px at 390 px"
 
 
 # --- accessibility: axe-core and the Nu HTML Checker ------------------------------------------
@@ -375,18 +431,27 @@ def the_books(violation: str) -> bool:
 
 
 def test_axe_finds_no_violation_the_book_controls_in_either_theme(tour) -> None:
-    found = {path: [f"{mode}: {v}" for mode, vs in visit.axe.items() for v in vs if the_books(v)] for path, visit in tour.items()}
+    found = {
+        path: [f"{mode}: {v}" for mode, vs in visit.axe.items() for v in vs if the_books(v)]
+        for path, visit in tour.items()
+    }
     assert all(visit.axe.get("light") is not None for visit in tour.values())
     assert not any(found.values()), per_page(found)
 
 
 def test_axe_flags_an_image_without_alternative_text(page) -> None:
-    page.set_content('<html lang="en"><head><title>t</title></head><body><main><img src="x.png"></main></body></html>')
+    page.set_content(
+        '<html lang="en"><head><title>t</title></head><body><main><img src="x.png"></main></body></html>'
+    )
     assert any(v.startswith("image-alt") for v in axe(page))
 
 
 def vnu(*files: Path) -> list[dict[str, Any]]:
-    done = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *map(str, files)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--errors-only", *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
     return list(json.loads(done.stderr or done.stdout)["messages"])
 
 
@@ -416,7 +481,9 @@ def test_the_download_menu_offers_the_runnable_notebook_with_the_outputs_the_pag
             problems[path] = "no .ipynb in the download menu, or it did not load"
             continue
         nb = nbformat.reads(v.notebook.decode(), as_version=4)
-        kept = {" ".join(o.get("text", "").split()) for c in nb.cells if c.cell_type == "code" for o in c.outputs}
+        kept = {
+            " ".join(o.get("text", "").split()) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        }
         missing = [t[:80] for t in v.views["1280.light"]["outputs"] if " ".join(t.split()) not in kept]
         problems[path] = missing
     assert not any(problems.values()), per_page(problems)

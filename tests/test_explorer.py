@@ -116,7 +116,9 @@ def test_above_the_stability_bound_the_figure_says_it_diverges(page, seen, site)
         assert "diverges" in s["valuetext"]
     # the bound is marked beside the slider with its value, and so are 1/lambda_max and the fastest rate
     scale = page.locator(".lr-explorer-scale").text_content()
-    assert f"{bound:.4f}" in scale and "1/λmax" in scale and f"fastest {data['fastest']:.3f}" in scale
+    assert f"{bound:.4f}" in scale
+    assert "1/λmax" in scale
+    assert f"fastest {data['fastest']:.3f}" in scale
     assert_clean(seen)
 
 
@@ -181,7 +183,8 @@ def test_in_dark_mode_the_explorer_sits_on_the_page_without_a_light_frame(page, 
         """() => {
             const fig = document.querySelector('.lr-explorer');
             const out = [];
-            for (let e = fig; e && !e.matches('article'); e = e.parentElement) out.push(getComputedStyle(e).backgroundColor);
+            for (let e = fig; e && !e.matches('article'); e = e.parentElement)
+                out.push(getComputedStyle(e).backgroundColor);
             return {chain: out, page: getComputedStyle(document.body).backgroundColor};
         }"""
     )

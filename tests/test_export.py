@@ -30,11 +30,19 @@ def notebooks(folder: Path) -> dict[str, nbformat.NotebookNode]:
 
 def printed(nb: nbformat.NotebookNode) -> list[str]:
     """What each code cell printed to stdout, cell by cell."""
-    return ["".join(o.text for o in c.outputs if o.output_type == "stream" and o.name == "stdout") for c in nb.cells if c.cell_type == "code"]
+    return [
+        "".join(o.text for o in c.outputs if o.output_type == "stream" and o.name == "stdout")
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
 
 
 def test_every_page_with_code_has_a_notebook_without_the_build(book: Path) -> None:
-    pages = {p.stem for p in (ROOT / "docs").glob("*.md") if "{code-cell}" in p.read_text() and "runnable: false" not in p.read_text()}
+    pages = {
+        p.stem
+        for p in (ROOT / "docs").glob("*.md")
+        if "{code-cell}" in p.read_text() and "runnable: false" not in p.read_text()
+    }
     found = notebooks(book / "_sources")
     assert set(found) == pages
     wheel = next((book / "dist").glob("linreg-*.whl"))
@@ -42,11 +50,15 @@ def test_every_page_with_code_has_a_notebook_without_the_build(book: Path) -> No
         nbformat.validate(nb)
         install = nb.cells[1].source
         assert f'"linreg @ {wheel.resolve().as_uri()}"' in install, page
-        assert ("matplotlib" in install) == any("matplotlib" in c.source for c in nb.cells[2:] if c.cell_type == "code"), page
+        assert ("matplotlib" in install) == any(
+            "matplotlib" in c.source for c in nb.cells[2:] if c.cell_type == "code"
+        ), page
         for cell in nb.cells[2:]:
             assert not BUILD_ONLY.search(cell.source), f"{page} imports a build-only module:\n{cell.source}"
             if cell.cell_type == "markdown":
-                assert not re.search(r"(?<!`)\{[\w:-]+\}`|^(```|:::)\{", cell.source, re.M), f"{page} keeps MyST:\n{cell.source}"
+                assert not re.search(r"(?<!`)\{[\w:-]+\}`|^(```|:::)\{", cell.source, re.M), (
+                    f"{page} keeps MyST:\n{cell.source}"
+                )
         code = [c for c in nb.cells[2:] if c.cell_type == "code"]
         assert all(c.execution_count for c in code), f"{page}: a code cell without its outputs"
 
@@ -56,7 +68,9 @@ def test_the_launch_buttons_notebooks_are_committed_as_built(book: Path) -> None
     built, committed = notebooks(book / "notebooks"), notebooks(ROOT / "docs")
     assert set(built) == set(committed)
     for page, nb in built.items():
-        assert nbformat.writes(nb) == nbformat.writes(committed[page]), f"docs/{page}.ipynb is stale: run `make notebooks`"
+        assert nbformat.writes(nb) == nbformat.writes(committed[page]), (
+            f"docs/{page}.ipynb is stale: run `make notebooks`"
+        )
         assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
         assert "https://linreg.readthedocs.io/en/latest/dist/linreg-" in nb.cells[1].source
 
@@ -67,14 +81,23 @@ def test_downloaded_notebooks_run_in_a_fresh_environment_and_print_what_the_page
     spec = tmp_path / "kernels" / "reader"
     spec.mkdir(parents=True)
     argv = [str(reader_venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "reader", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "reader", "language": "python"})
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     monkeypatch.delenv("PYTHONPATH", raising=False)
     work = tmp_path / "work"  # outside the repository: nothing of it is importable from here
     work.mkdir()
     for page, shown in notebooks(book / "_sources").items():
         ran = nbformat.reads(nbformat.writes(shown), as_version=4)
-        NotebookClient(ran, kernel_name="reader", timeout=300, resources={"metadata": {"path": str(work)}}).execute()
+        NotebookClient(
+            ran, kernel_name="reader", timeout=300, resources={"metadata": {"path": str(work)}}
+        ).execute()
         assert printed(ran)[1:] == printed(shown)[1:], page  # the install cell's output aside
-    probe = NotebookClient(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import linreg, sys; print(linreg.__file__)")]), kernel_name="reader")
+    probe = NotebookClient(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell("import linreg, sys; print(linreg.__file__)")]
+        ),
+        kernel_name="reader",
+    )
     assert str(reader_venv) in printed(probe.execute())[0], "linreg did not come from the wheel"

@@ -1,4 +1,4 @@
-"""linreg.shards: streamed chunks and torch.distributed shards follow fit's trajectory; bad input stops every rank."""
+"""linreg.shards: chunks and torch.distributed shards follow fit's trajectory; bad input stops every rank."""
 
 import gc
 import json
@@ -25,8 +25,11 @@ def gap(a, b):
 
 @pytest.mark.parametrize(("dtype", "tolerance"), [("float32", 1e-4), ("float64", 1e-10)])
 def test_streamed_chunks_follow_fit_on_all_the_rows(dtype, tolerance):
-    data, (W0, b0) = linreg.make_data(N=50, D_in=3, D_out=2, dtype=dtype), linreg.init_params(3, 2, dtype=dtype)
-    streamed = fit_chunks(zip(data.X.split(7), data.y_true.split(7)), W0, b0, lr=0.1, epochs=30)
+    data, (W0, b0) = (
+        linreg.make_data(N=50, D_in=3, D_out=2, dtype=dtype),
+        linreg.init_params(3, 2, dtype=dtype),
+    )
+    streamed = fit_chunks(zip(data.X.split(7), data.y_true.split(7), strict=True), W0, b0, lr=0.1, epochs=30)
     assert gap(streamed, linreg.fit(data.X, data.y_true, W0, b0, lr=0.1, epochs=30)) < tolerance
     assert streamed.y_hat is None
     assert streamed.method == "sufficient"
@@ -34,7 +37,7 @@ def test_streamed_chunks_follow_fit_on_all_the_rows(dtype, tolerance):
 
 def test_the_seed_streamed_prints_the_seeds_final_loss():
     data = linreg.make_data()
-    result = fit_chunks(zip(data.X.split(4), data.y_true.split(4)), *linreg.init_params())
+    result = fit_chunks(zip(data.X.split(4), data.y_true.split(4), strict=True), *linreg.init_params())
     assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
@@ -89,7 +92,12 @@ def test_one_rank_moves_the_numbers_its_method_needs(method, tmp_path):
 def two_ranks():
     """tests/shards_cases.py run on 2 processes (torchrun, gloo on loopback): what each rank saw."""
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([*TORCHRUN, str(Path(__file__).with_name("shards_cases.py")), out], capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [*TORCHRUN, str(Path(__file__).with_name("shards_cases.py")), out],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         return [json.loads((Path(out) / f"rank{r}.json").read_text()) for r in (0, 1)]
 
@@ -97,7 +105,10 @@ def two_ranks():
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("D_in differs", "the ranks' shards disagree: rank 0: D_in=3, D_out=2, torch.float32; rank 1: D_in=2"),
+        (
+            "D_in differs",
+            "the ranks' shards disagree: rank 0: D_in=3, D_out=2, torch.float32; rank 1: D_in=2",
+        ),
         ("D_out differs", "rank 1: D_in=3, D_out=1"),
         ("dtype differs", "rank 1: D_in=3, D_out=2, torch.float64"),
         ("a rank without rows", "rank 1: ValueError: X must not be empty"),
@@ -117,7 +128,8 @@ def test_two_ranks_end_on_one_result_that_follows_fit(two_ranks, method):
     data, (W0, b0) = linreg.make_data(N=12, D_in=3, D_out=2), linreg.init_params(3, 2)
     ref = linreg.fit(data.X, data.y_true, W0, b0, lr=0.1, epochs=30)
     ranks = [r[method] for r in two_ranks]
-    assert ranks[0]["W"] == ranks[1]["W"] and ranks[0]["losses"] == ranks[1]["losses"]
+    assert ranks[0]["W"] == ranks[1]["W"]
+    assert ranks[0]["losses"] == ranks[1]["losses"]
     assert [r["rows"] for r in ranks] == [6, 6]
     torch.testing.assert_close(torch.tensor(ranks[0]["W"]), ref.W, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(torch.tensor(ranks[0]["losses"]), ref.losses, rtol=1e-4, atol=1e-6)

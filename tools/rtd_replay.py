@@ -1,4 +1,4 @@
-"""Replay Read the Docs' build of this project, step by step, offline: ``python tools/rtd_replay.py --workdir DIR``.
+"""Replay Read the Docs' build of this project, step by step, offline: ``tools/rtd_replay.py --workdir DIR``.
 
 The steps and commands are Read the Docs' own (readthedocs/readthedocs.org, doc_builder/) for a
 ``pip install .[docs]`` project with ``sphinx.configuration``, ``fail_on_warning`` and the PDF
@@ -31,7 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_INFO = (
     "import json, importlib.metadata as m, torch; print(json.dumps({'version': torch.__version__, 'cuda': "
-    "torch.version.cuda, 'nvidia': sorted(d.metadata['Name'] for d in m.distributions() if d.metadata['Name'].lower().startswith('nvidia'))}))"
+    "torch.version.cuda, 'nvidia': sorted(n for d in m.distributions() if (n := d.metadata['Name']).lower()"
+    ".startswith('nvidia'))}))"
 )
 
 
@@ -52,19 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         done = subprocess.run(
             command, cwd=cwd, env=env, shell=isinstance(command, str), capture_output=True, text=True
         )
-        steps.append(
-            {
-                "step": step,
-                "command": command if isinstance(command, str) else " ".join(command),
-                "seconds": round(time.monotonic() - start, 1),
-            }
-        )
-        print(
-            f"==> [{step}] {steps[-1]['command']} ({steps[-1]['seconds']} s, exit {done.returncode})\n{done.stdout}{done.stderr}",
-            flush=True,
-        )
+        shown = command if isinstance(command, str) else " ".join(command)
+        steps.append({"step": step, "command": shown, "seconds": round(time.monotonic() - start, 1)})
+        print(f"==> [{step}] {shown} ({steps[-1]['seconds']} s, exit {done.returncode})", flush=True)
+        print(done.stdout + done.stderr, flush=True)
         if done.returncode:
-            raise RuntimeError(f"step {step!r} failed: {steps[-1]['command']}")
+            raise RuntimeError(f"step {step!r} failed: {shown}")
         return done.stdout + done.stderr
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("READTHEDOCS", "PYTHON", "VIRTUAL_ENV"))}
@@ -101,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         run("install", [*pip, "sphinx"])
         for command in jobs.get("pre_install", []):
             run("pre_install", command)
-        torch_info = lambda: json.loads(next(x for x in run("torch", ["python", "-c", TORCH_INFO]).splitlines() if x.startswith("{")))  # noqa: E731
+
+        def torch_info() -> dict:
+            return json.loads(
+                next(x for x in run("torch", ["python", "-c", TORCH_INFO]).splitlines() if x[:1] == "{")
+            )
+
         before = torch_info()
         for entry in config["python"]["install"]:
             run(

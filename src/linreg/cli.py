@@ -52,7 +52,12 @@ def train(args: argparse.Namespace, device: str) -> tuple[Data, torch.Tensor, to
     data = make_data(args.N, args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
     W0, b0 = init_params(args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
     if not dist.is_initialized():
-        return data, W0, b0, fit(data.X, data.y_true, W0, b0, lr=args.lr, epochs=args.epochs, method=args.method)
+        return (
+            data,
+            W0,
+            b0,
+            fit(data.X, data.y_true, W0, b0, lr=args.lr, epochs=args.epochs, method=args.method),
+        )
     rows = torch.arange(args.N).tensor_split(dist.get_world_size())[dist.get_rank()]
     result = fit_sharded(data.X[rows], data.y_true[rows], W0, b0, args.lr, args.epochs, args.method)
     shares: list[torch.Tensor | None] = [None] * dist.get_world_size()

@@ -57,7 +57,7 @@ def residual_gradients(X: torch.Tensor, R: torch.Tensor) -> tuple[torch.Tensor, 
     r"""The gradients of :func:`gradients`, from the residual :math:`R = XW + b - y` of shape (N, D_out).
 
     For a loop that has ``R`` already (it computed the loss from it), and for runs stacked on
-    leading axes (``R`` of shape (..., N, D_out), as :func:`linreg.sweep` does).
+    leading axes (``R`` of shape (..., N, D_out), as :func:`linreg.sweep.sweep` does).
 
     Examples
     --------

@@ -13,7 +13,7 @@ The loss and its gradients depend on the data only through sums over rows
     epochs; ``"analytic"`` and ``"autograd"`` are the data-parallel loop, which all-reduces the
     gradient sums every epoch, as ``DistributedDataParallel`` does.
 
-Both follow :func:`linreg.fit`'s trajectory on all the rows to float tolerance, not bit for bit:
+Both follow :func:`linreg.train.fit`'s trajectory on all the rows to float tolerance, not bit for bit:
 sums taken in another order round differently.
 """
 
@@ -33,7 +33,7 @@ from linreg.train import METHODS, DivergenceError, Result
 
 @dataclass(frozen=True)
 class Sharded(Result):
-    """A :class:`linreg.Result` of :func:`fit_sharded`; ``y_hat`` holds this rank's rows only."""
+    """A :class:`linreg.train.Result` of :func:`fit_sharded`; ``y_hat`` holds this rank's rows only."""
 
     reduced: int = 0  # the numbers this rank all-reduced, the first exchange of shapes not counted
 
@@ -53,7 +53,18 @@ def _from_stats(
     losses, before, theta = descend(s, torch.cat([W.detach(), b.detach()[None, :]]), lr, epochs)
     _checked_losses(losses[:-1], lr, s.G, s.n)
     y_hat = predict(X, before[:-1], before[-1]) if X is not None and epochs else None
-    return Result(theta[:-1], theta[-1], losses[:-1], y_hat, float(losses[-1]), lr, epochs, "sufficient", W.device, W.dtype)
+    return Result(
+        theta[:-1],
+        theta[-1],
+        losses[:-1],
+        y_hat,
+        float(losses[-1]),
+        lr,
+        epochs,
+        "sufficient",
+        W.device,
+        W.dtype,
+    )
 
 
 def fit_chunks(
@@ -102,7 +113,9 @@ def fit_sharded(
     raises the same ``ValueError`` on every rank, naming the rank, before any training.
     """
     if not dist.is_initialized():
-        raise RuntimeError("fit_sharded needs torch.distributed: call init_process_group first, or run torchrun")
+        raise RuntimeError(
+            "fit_sharded needs torch.distributed: call init_process_group first, or run torchrun"
+        )
     # Check locally, then agree: a rank that raised alone would leave the others waiting.
     try:
         N, D_in, D_out = checks.problem(X, y, W, b)
@@ -116,7 +129,10 @@ def fit_sharded(
     dist.all_gather_object(everyone, mine)
     problems = [f"rank {r}: {problem}" for r, (problem, _, _) in enumerate(everyone) if problem]
     if not problems and len({shape for _, _, shape in everyone}) > 1:
-        problems = ["the ranks' shards disagree: " + "; ".join(f"rank {r}: {s}" for r, (_, _, s) in enumerate(everyone))]
+        problems = [
+            "the ranks' shards disagree: "
+            + "; ".join(f"rank {r}: {s}" for r, (_, _, s) in enumerate(everyone))
+        ]
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -129,7 +145,9 @@ def fit_sharded(
         flat = torch.cat([p.detach().reshape(-1) for p in parts])
         dist.all_reduce(flat)
         reduced += flat.numel()
-        return [t.reshape(p.shape) for t, p in zip(flat.split([p.numel() for p in parts]), parts, strict=True)]
+        return [
+            t.reshape(p.shape) for t, p in zip(flat.split([p.numel() for p in parts]), parts, strict=True)
+        ]
 
     if method == "sufficient":
         local = stats(X, y)

@@ -1,4 +1,4 @@
-r"""Sufficient statistics: the loss of every :math:`(W, b)` from :math:`Z^\top Z`, :math:`Z^\top y`, :math:`y^\top y`.
+r"""Sufficient statistics: the loss of every :math:`(W, b)` from three sums over the rows.
 
 With :math:`Z = [X\;\mathbf 1]` and :math:`\theta = [W; b]`, the loss is
 
@@ -42,7 +42,7 @@ def stats(X: torch.Tensor, y: torch.Tensor) -> Stats:
     r"""The statistics of the rows ``X``, ``y``: one pass over the data.
 
     Formed blockwise (:math:`Z^\top Z = [[X^\top X, X^\top \mathbf 1], [\mathbf 1^\top X, N]]`):
-    the :math:`N \times (D_\text{in}+1)` copy that :func:`linreg.design` makes is never built.
+    the :math:`N \times (D_\text{in}+1)` copy that :func:`linreg.solve.design` makes is never built.
 
     Examples
     --------
@@ -72,7 +72,8 @@ def descend(
     .. math::
 
         \tilde\theta_t = r^t \tilde\theta_0 + a\, \frac{1 - r^t}{1 - r}\, \tilde c, \qquad
-        \mathcal{L}_t = \frac{\sum (g \tilde\theta_t - 2 \tilde c) \odot \tilde\theta_t + y^\top y}{N D_\text{out}} .
+        \mathcal{L}_t = \frac{\sum (g \tilde\theta_t - 2 \tilde c) \odot \tilde\theta_t + y^\top y}
+        {N D_\text{out}} .
 
     Examples
     --------

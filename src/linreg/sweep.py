@@ -2,7 +2,8 @@ r"""Gradient descent for many learning rates at once: one run per :math:`\eta`, 
 
 Every run starts from the same ``W`` and ``b`` on the same data; only the step size differs.
 The runs are stacked on a leading learning-rate axis and advance together: on the seed's data
-a sweep of a hundred learning rates costs about two runs of :func:`linreg.fit`, not a hundred. A run that
+a sweep of a hundred learning rates costs about two runs of :func:`linreg.train.fit`, not a hundred. A run
+that
 diverges is kept, not raised: its growing (or overflowing) loss is what a sweep is for.
 """
 
@@ -23,7 +24,7 @@ class Sweep:
     r"""Runs of gradient descent, one per learning rate, stacked on the first axis.
 
     For the run with learning rate ``lrs[i]``: ``losses[i, t]`` is the loss of epoch
-    ``t + 1`` computed before that epoch's update (as :attr:`linreg.Result.losses`);
+    ``t + 1`` computed before that epoch's update (as :attr:`linreg.train.Result.losses`);
     ``W[i, t]`` and ``b[i, t]`` are the parameters after ``t`` updates, so ``W[i, 0]``
     is the start and ``W[i, -1]`` the end; ``loss_after[i]`` is the loss at the end.
     Non-finite values are kept as they came out of the arithmetic.
@@ -81,11 +82,11 @@ def sweep(
 ) -> Sweep:
     r"""Run ``epochs`` steps of full-batch gradient descent from ``W``, ``b`` for each of ``lrs``.
 
-    Each run takes the steps of :func:`linreg.fit` with ``method="analytic"``: the loss
+    Each run takes the steps of :func:`linreg.train.fit` with ``method="analytic"``: the loss
     :func:`linreg.model.mse` before the update, then
     :math:`W \leftarrow W - \eta \nabla_W \mathcal{L}`,
     :math:`b \leftarrow b - \eta \nabla_b \mathcal{L}`; the learning rates are one more
-    tensor axis, so all runs advance together. Unlike :func:`linreg.fit`, divergence
+    tensor axis, so all runs advance together. Unlike :func:`linreg.train.fit`, divergence
     does not raise: see :attr:`Sweep.diverged` and :attr:`Sweep.unstable`.
 
     Parameters
@@ -97,7 +98,7 @@ def sweep(
     b : tensor of shape (D_out,)
     lrs : sequence of float, or a 1-D tensor
         Positive, finite learning rates, kept exactly (float64) in :attr:`Sweep.lrs`;
-        each run computes in ``X``'s dtype, as :func:`linreg.fit` does.
+        each run computes in ``X``'s dtype, as :func:`linreg.train.fit` does.
     epochs : int
 
     Returns
