@@ -69,6 +69,9 @@ def audit(url: str) -> dict[str, float]:
 
 
 def rows(quick: bool = False) -> list[Row]:
+    def row(what: str, value: float, op: str, bound: float, unit: str = "", note: str = "") -> Row:
+        return Row(PART, what, value, unit=unit, op=op, bound=bound, on="value", device=PHONE, note=note)
+
     out: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="linreg-pages-") as tmp:
         copy = private_copy(Path(tmp))
@@ -91,41 +94,8 @@ def rows(quick: bool = False) -> list[Row]:
             note = (
                 f"CLS {m['cls']:.3f}, LCP {m['lcp']:.1f} s, {m['kB']:.0f} kB in {m['requests']:.0f} requests"
             )
-            out.append(
-                Row(
-                    PART,
-                    f"{page}: performance score",
-                    m["score"],
-                    unit="",
-                    op=">=",
-                    bound=90,
-                    on="value",
-                    device=PHONE,
-                    note=note,
-                )
-            )
+            out.append(row(f"{page}: performance score", m["score"], ">=", 90, note=note))
         server.shutdown()
-    worst = {k: max(m[k] for m in medians) for k in ("cls", "kB")}
-    return [
-        *out,
-        Row(
-            PART,
-            "largest layout shift (CLS) of any page",
-            worst["cls"],
-            unit="",
-            op="<=",
-            bound=0.01,
-            on="value",
-            device=PHONE,
-        ),
-        Row(
-            PART,
-            "heaviest page, first visit, gzipped",
-            worst["kB"],
-            unit="kB",
-            op="<=",
-            bound=600,
-            on="value",
-            device=PHONE,
-        ),
-    ]
+    out.append(row("largest layout shift (CLS) of any page", max(m["cls"] for m in medians), "<=", 0.01))
+    out.append(row("heaviest page, first visit, gzipped", max(m["kB"] for m in medians), "<=", 600, "kB"))
+    return out

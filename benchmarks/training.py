@@ -86,32 +86,33 @@ def big_rows(device: torch.device, rounds: int, N: int, D_in: int = 64) -> list[
     t = medians(stmts, scope, device, rounds)
     autograd, analytic = ((t[f"{m}3"] - t[f"{m}1"]) / 2 for m in ("autograd", "analytic"))
     size, one, two = f"N=2^{N.bit_length() - 1}, D_in={D_in}", "one pass, X @ W", "two passes, X.T @ (X @ W)"
+
+    def row(what: str, *measured: float | str | None, **target: float | str) -> Row:
+        return Row(PART, f"{what}, {size}", *measured, **target)  # type: ignore[arg-type]
+
     gap = "largest gap of 10 epochs' losses, W and b, relative to their size"
     return [
-        Row(PART, f"autograd per epoch, {size}", autograd, t["two"], two, op="<=", bound=3.0),
-        Row(PART, f"analytic per epoch, {size}", analytic, t["two"], two, op="<=", bound=1.5),
-        Row(PART, f"sufficient statistics: forming Z'Z, Z'y once, {size}", t["stats"], t["two"], two),
-        Row(
-            PART,
-            f"sufficient statistics: the 40 epochs after that pass, {size}",
+        row("autograd per epoch", autograd, t["two"], two, op="<=", bound=3.0),
+        row("analytic per epoch", analytic, t["two"], two, op="<=", bound=1.5),
+        row("sufficient statistics: forming Z'Z, Z'y once", t["stats"], t["two"], two),
+        row(
+            "sufficient statistics: the 40 epochs after that pass",
             t["epochs"],
             t["one"],
             one,
             op="<",
             bound=1,
         ),
-        Row(
-            PART,
-            f"autograd's epoch against sufficient statistics', {size}",
+        row(
+            "autograd's epoch against sufficient statistics'",
             autograd,
             t["epochs"] / 40,
             "sufficient",
             op=">=",
             bound=1000,
         ),
-        Row(
-            PART,
-            f"sufficient statistics' trajectory against autograd's, {size}",
+        row(
+            "sufficient statistics' trajectory against autograd's",
             trajectory_gap(X, y, W0, b0),
             unit="",
             op="<=",
