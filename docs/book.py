@@ -185,6 +185,6 @@ def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
     for data, W, b in (case, probe):
         dW, db = linreg.gradients(data.X, data.y_true, W, b)
         check(
-            dW.shape == W.shape and db.shape == b.shape, "theory", "each gradient has its parameter's shape"
+            dW.shape == W.shape and db.shape == b.shape, "theory", "the gradients have the parameters' shapes"
         )
     return Markdown("\n".join(rows))

@@ -52,7 +52,7 @@ COLLECT = r"""(raw) => {
     .map(e => e.className || e.tagName);
   const scrolling = [...document.querySelectorAll('article div.cell pre')]
     .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));
-  const cueless = [...document.querySelectorAll('article div.math')]
+  const cueless = [...document.querySelectorAll('article div.math .katex-display')]
     .filter(e => e.scrollWidth > e.clientWidth + 1)
     .filter(e => getComputedStyle(e).overflowX !== 'auto' || getComputedStyle(e).backgroundImage === 'none')
     .map(e => e.textContent.slice(0, 60));
@@ -64,6 +64,9 @@ COLLECT = r"""(raw) => {
     pageWidth: document.documentElement.scrollWidth, wide, scrolling, cueless, figureColours,
     katex: document.querySelectorAll('.katex').length,
     figureCount: document.querySelectorAll('article .lr-figure svg').length,
+    clippedLeft: [...document.querySelectorAll('article div.math .katex-display > .katex')]
+      .filter(k => k.getBoundingClientRect().left < k.parentElement.getBoundingClientRect().left - 1)
+      .map(k => k.textContent.slice(0, 40)),
     katexErrors: document.querySelectorAll('.katex-error').length,
     rawText,
     floatingMargins: [...document.querySelectorAll('aside.margin')]
@@ -308,7 +311,9 @@ def test_code_and_outputs_do_not_scroll_sideways_at_1280_px(tour) -> None:
 
 
 def test_long_equations_scroll_in_their_box_with_a_cue_and_margin_notes_fall_below_on_a_phone(tour) -> None:
-    cues = each_view(tour, lambda s: s["cueless"])
+    cues = each_view(
+        tour, lambda s: s["cueless"] + [f"starts left of its box: {t}" for t in s["clippedLeft"]]
+    )
     assert not any(cues.values()), per_page(cues)
     margins = {path: v.views["390.light"]["floatingMargins"] for path, v in tour.items()}
     assert not any(margins.values()), per_page(margins)

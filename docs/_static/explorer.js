@@ -108,8 +108,8 @@
       ["lre-monotone-mark", position(data.monotone_below), "1/\u03bbmax"],
       ["lre-fastest-mark", position(data.fastest), "fastest " + data.fastest.toFixed(3)],
       ["lre-bound-mark", boundAt, "2/\u03bbmax = " + bound.toFixed(4)],
-    ].forEach(function (m, row) {
-      var mark = html("div", { class: "lre-mark " + m[0] + (row % 2 ? " lre-row2" : "") }, scale);
+    ].forEach(function (m, k) {
+      var mark = html("div", { class: "lre-mark " + m[0] + ["", " lre-row2", "", " lre-row3"][k] }, scale);
       mark.style.left = at(m[1]);
       html("span", {}, mark, m[2]);
     });

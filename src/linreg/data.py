@@ -2,8 +2,8 @@ r"""The data of the seed notebook, in general shapes.
 
 .. math::
 
-    X \in \mathbb{R}^{N \times D_{in}}, \qquad
-    y_{true} = X W_{true} + b_{true} \in \mathbb{R}^{N \times D_{out}}
+    X \in \mathbb{R}^{N \times D_\text{in}}, \qquad
+    y_\text{true} = X W_\text{true} + b_\text{true} \in \mathbb{R}^{N \times D_\text{out}}
 
 Random numbers are drawn in float32 on the CPU from a generator seeded here, then
 cast to the requested dtype and moved to the requested device: so the seed's numbers

@@ -22,7 +22,7 @@ def predict(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    r"""Mean squared error :math:`\frac{1}{N D_{out}} \lVert \hat y - y \rVert_F^2`.
+    r"""Mean squared error :math:`\frac{1}{N D_\text{out}} \lVert \hat y - y \rVert_F^2`.
 
     ``torch.mean`` averages over all ``N * D_out`` entries, not over the ``N`` rows.
 
@@ -41,8 +41,8 @@ def gradients(
 
     .. math::
 
-        \nabla_W \mathcal{L} = \tfrac{2}{N D_{out}} X^\top (XW + b - y), \qquad
-        \nabla_b \mathcal{L} = \tfrac{2}{N D_{out}} \mathbf{1}^\top (XW + b - y)
+        \nabla_W \mathcal{L} = \tfrac{2}{N D_\text{out}} X^\top (XW + b - y), \qquad
+        \nabla_b \mathcal{L} = \tfrac{2}{N D_\text{out}} \mathbf{1}^\top (XW + b - y)
 
     Examples
     --------

@@ -6,7 +6,7 @@ The loss and its gradients depend on the data only through sums over rows
 :func:`fit_chunks`
     One pass over an iterable of ``(X, y)`` chunks (a ``torch.utils.data.DataLoader``, a
     generator reading a file) adds up the statistics; the epochs then run on them. Memory:
-    one chunk, plus :math:`O(D^2)`, whatever ``N`` is.
+    one chunk, plus :math:`(D_\text{in}+1)^2` numbers, whatever ``N`` is.
 :func:`fit_sharded`
     Each process of a ``torch.distributed`` group (started by ``torchrun``) holds some rows.
     ``method="sufficient"`` all-reduces the statistics once, then every rank runs the same

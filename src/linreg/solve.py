@@ -1,8 +1,8 @@
 r"""What gradient descent is heading for, and how fast it may go there.
 
 Both rest on the design matrix :math:`Z = [X \; \mathbf{1}]`: with
-:math:`\theta = [W; b]` the loss is :math:`\frac{1}{N D_{out}} \lVert Z\theta - y \rVert_F^2`,
-a quadratic whose Hessian is :math:`\frac{2}{N D_{out}} Z^\top Z` for each output column.
+:math:`\theta = [W; b]` the loss is :math:`\frac{1}{N D_\text{out}} \lVert Z\theta - y \rVert_F^2`,
+a quadratic whose Hessian is :math:`\frac{2}{N D_\text{out}} Z^\top Z` for each output column.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def design(X: torch.Tensor) -> torch.Tensor:
 
 
 def hessian(X: torch.Tensor, D_out: int = 1) -> torch.Tensor:
-    r"""The loss's Hessian in one output column, :math:`\frac{2}{N D_{out}} Z^\top Z`.
+    r"""The loss's Hessian in one output column, :math:`\frac{2}{N D_\text{out}} Z^\top Z`.
 
     It does not depend on ``y``, ``W`` or ``b``: the loss is quadratic.
 
@@ -35,10 +35,10 @@ def hessian(X: torch.Tensor, D_out: int = 1) -> torch.Tensor:
 
 
 def max_stable_lr(X: torch.Tensor, D_out: int = 1) -> float:
-    r"""The largest stable learning rate of full-batch gradient descent, :math:`2/\lambda_{max}`.
+    r"""The largest stable learning rate of full-batch gradient descent, :math:`2/\lambda_\text{max}`.
 
     Along the Hessian's top eigenvector each step multiplies the error by
-    :math:`1 - \eta\lambda_{max}`; above this bound its size grows every epoch.
+    :math:`1 - \eta\lambda_\text{max}`; above this bound its size grows every epoch.
 
     Examples
     --------

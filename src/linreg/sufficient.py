@@ -79,7 +79,7 @@ def descend(
     --------
     >>> s = stats(torch.tensor([[0.0], [1.0]]), torch.tensor([[1.0], [3.0]]))
     >>> losses, before, after = descend(s, torch.zeros(2, 1), lr=0.25, epochs=2)
-    >>> losses, after.T  # by hand: theta_1 = a c = [0.75, 1], theta_2 = theta_1 - a (G theta_1 - c)
+    >>> losses, after.T  # by hand: theta_1 = a c, theta_2 = theta_1 - a (G theta_1 - c)
     (tensor([5.0000, 0.7812, 0.2441]), tensor([[1.0625, 1.3125]]))
     """
     G, c, theta0 = (t.detach().to("cpu", torch.float64) for t in (s.G, s.c, theta))
