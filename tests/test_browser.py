@@ -160,6 +160,9 @@ def visit(browser: Any, site: str, path: str) -> Visit:
     with watched_page(browser, site) as tab:
         try:
             tab.goto(site + path, wait_until="load")
+            # The theme fades colours when the mode changes: without the fade, what axe and the
+            # screenshots see in dark mode is its final colours, not a moment of the fade.
+            tab.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
             tab.evaluate("document.fonts.ready")
             seen.views["1280.light"] = tab.evaluate(COLLECT, RAW_TEX.pattern)
             seen.missing_icons = tab.evaluate(MISSING_ICONS)
