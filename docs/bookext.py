@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Iterable
 from importlib import metadata
@@ -48,9 +49,18 @@ FLAGS = ("-W", "--keep-going", "-n")  # as `make book`: every warning is an erro
 
 
 def sphinx(builder: str, out: Path, doctrees: Path, *options: str, source: Path = DOCS, **run: Any) -> Any:
-    """Build the book with ``builder`` into ``out``, as `make book` does; the finished process."""
+    """Build the book with ``builder`` into ``out``, as `make book` does; the finished process.
+
+    Its output goes through a file, not a pipe: a process the build leaves behind (a math
+    renderer) cannot then keep the caller waiting for the end of the output.
+    """
     command = [sys.executable, "-m", "sphinx", *FLAGS, "-b", builder, "-d", str(doctrees), *options]
-    return subprocess.run([*command, str(source), str(out)], capture_output=True, text=True, **run)
+    with tempfile.TemporaryFile("w+") as log:
+        done = subprocess.run(
+            [*command, str(source), str(out)], stdout=log, stderr=subprocess.STDOUT, text=True, **run
+        )
+        log.seek(0)
+        return subprocess.CompletedProcess(done.args, done.returncode, log.read(), "")
 
 
 def source_files(roots: Iterable[Path] = SOURCES) -> list[Path]:
