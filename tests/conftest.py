@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -174,9 +175,13 @@ _started = pytest.StashKey[dict[str, Background]]()
 
 def _start(name: str, command: list[str]) -> Background:
     workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
-    with (workdir / "log").open("w") as log:
+    with (workdir / "log").open("w") as log:  # at a lower priority: the tests in the foreground come first
         process = subprocess.Popen(
-            [*command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True
+            [*command, str(workdir / "work")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=lambda: os.nice(15),
         )
     return Background(process, workdir)
 
