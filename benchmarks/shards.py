@@ -51,6 +51,7 @@ def launched(processes: int) -> dict:
         sys.executable,
         "-m",
         "torch.distributed.run",
+        "--standalone",
         f"--nproc-per-node={processes}",
         "-m",
         "benchmarks.shards",

@@ -16,7 +16,7 @@ from reference import seed_notebook
 import linreg
 from linreg.shards import fit_chunks, fit_sharded
 
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node=2"]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
 
 
 def gap(a, b):

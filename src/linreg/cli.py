@@ -1,8 +1,8 @@
 """``python -m linreg``: train on the seed's data and print the seed's report.
 
-Under ``torchrun`` (``torchrun --nproc-per-node 2 -m linreg``) each process trains on its own
-rows with :func:`linreg.shards.fit_sharded` (gloo on the CPU, NCCL on CUDA) and rank 0 prints
-the same report. Exit status: 0 on success, 1 when training diverges, 2 on bad input.
+Under ``torchrun`` (``torchrun --standalone --nproc-per-node 2 -m linreg``) each process
+trains on its own rows with :func:`linreg.shards.fit_sharded` (gloo on the CPU, NCCL on CUDA)
+and rank 0 prints the same report. Exit status: 0 on success, 1 when training diverges, 2 on bad input.
 """
 
 from __future__ import annotations
