@@ -8,14 +8,15 @@ from linreg.sufficient import Stats, descend, stats
 
 
 def loop(X, y, theta, lr, epochs):
-    """Gradient descent on theta = [W; b] in float64, step by step: the reference for descend."""
+    """Gradient descent on theta = [W; b] in float64, step by step: the reference for descend.
+
+    The loss of each of the ``epochs + 1`` thetas, and theta before and after the last update."""
     Z, n = design(X).double(), y.numel()
-    theta, losses = theta.double(), []
-    for _ in range(epochs + 1):
-        R = Z @ theta - y.double()
-        losses.append(float((R**2).sum() / n))
-        before, theta = theta, theta - 2 * lr / n * Z.T @ R
-    return torch.tensor(losses, dtype=torch.float64), before, theta - (theta - before)
+    thetas = [theta.double()]
+    for _ in range(epochs):
+        thetas.append(thetas[-1] - 2 * lr / n * Z.T @ (Z @ thetas[-1] - y.double()))
+    losses = [float(((Z @ th - y.double()) ** 2).sum() / n) for th in thetas]
+    return torch.tensor(losses, dtype=torch.float64), thetas[-2], thetas[-1]
 
 
 def test_the_statistics_are_z_transpose_z_z_transpose_y_and_y_transpose_y():
@@ -46,9 +47,10 @@ def test_the_closed_form_is_the_loop_of_gradient_descent(N, D_in, D_out, fractio
     W0, b0 = init_params(D_in, D_out, dtype="float64", seed=N + 1)
     theta = torch.cat([W0, b0[None, :]])
     lr = fraction * max_stable_lr(data.X, D_out)
-    losses, _, after = descend(stats(data.X, data.y_true), theta, lr, 30)
-    ref_losses, _, ref_after = loop(data.X, data.y_true, theta, lr, 30)
+    losses, before, after = descend(stats(data.X, data.y_true), theta, lr, 30)
+    ref_losses, ref_before, ref_after = loop(data.X, data.y_true, theta, lr, 30)
     torch.testing.assert_close(losses, ref_losses, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(before, ref_before, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(after, ref_after, rtol=1e-12, atol=1e-12)
     assert len(losses) == 31
 
