@@ -2,7 +2,8 @@
 
 Under ``torchrun`` (``torchrun --standalone --nproc-per-node 2 -m linreg``) each process
 trains on its own rows with :func:`linreg.shards.fit_sharded` (gloo on the CPU, NCCL on CUDA)
-and rank 0 prints the same report. Exit status: 0 on success, 1 when training diverges, 2 on bad input.
+and rank 0 prints the same report. Exit status: 0 on success, 1 when training diverges, 2 on
+bad input.
 """
 
 from __future__ import annotations

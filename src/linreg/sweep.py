@@ -2,9 +2,9 @@ r"""Gradient descent for many learning rates at once: one run per :math:`\eta`, 
 
 Every run starts from the same ``W`` and ``b`` on the same data; only the step size differs.
 The runs are stacked on a leading learning-rate axis and advance together: on the seed's data
-a sweep of a hundred learning rates costs about two runs of :func:`linreg.train.fit`, not a hundred. A run
-that
-diverges is kept, not raised: its growing (or overflowing) loss is what a sweep is for.
+a sweep of a hundred learning rates costs about two runs of :func:`linreg.train.fit`, not a
+hundred. A run that diverges is kept, not raised: its growing (or overflowing) loss is what a
+sweep is for.
 """
 
 from __future__ import annotations
