@@ -16,17 +16,20 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import json
-import multiprocessing.util
 import os
 import platform
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from collections.abc import Iterable
 from importlib import metadata
@@ -219,22 +222,47 @@ def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctr
                 )
 
 
-MAIN = os.getpid()
-_writers: set[int] = set()
+def _katex_server(app: Any) -> None:
+    # sphinxcontrib-katex starts its Node server on first use and connects as soon as the socket
+    # file exists, a moment before Node listens on it: on a busy machine the connection is refused
+    # and the build fails (CI did, once). So the book starts it, connects once Node listens, and
+    # gives each parallel writer (a fork) a connection of its own, so that replies never mix.
+    from sphinxcontrib.katex import KaTeXServer
 
+    if app.builder.format != "html" or not app.config.katex_prerender:
+        return
+    rundir = Path(tempfile.mkdtemp(prefix="linreg-katex-"))
+    path = rundir / "katex.sock"
+    command = [str(part) for part in KaTeXServer.build_command(socket=path)]
+    node = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=rundir)
 
-def _own_katex_server(app: Any, *args: Any) -> None:
-    # sphinxcontrib-katex keeps one Node server, started on first use, stopped at exit. A parallel
-    # writer is a fork: it would share its parent's connection, and it exits without exit
-    # handlers, leaving its server to hold the build's output open. So each writer starts its
-    # own, and its own finalizers stop it.
-    if os.getpid() not in _writers and os.getpid() != MAIN:
-        from sphinxcontrib.katex import KaTeXServer
+    def connect() -> Any:
+        deadline = time.monotonic() + 60
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(path))
+                return KaTeXServer(rundir, node, sock)
+            except (FileNotFoundError, ConnectionRefusedError) as refused:
+                sock.close()
+                if node.poll() is not None or time.monotonic() > deadline:
+                    node.kill()
+                    raise RuntimeError(f"KaTeX's server did not start: {shlex.join(command)}") from refused
+                time.sleep(0.01)
 
-        _writers.add(os.getpid())
-        KaTeXServer.katex_server = None
-        stop = lambda: KaTeXServer.katex_server and KaTeXServer.katex_server.terminate()  # noqa: E731
-        multiprocessing.util.Finalize(None, stop, exitpriority=10)
+    KaTeXServer.katex_server = server = connect()
+    owner = os.getpid()
+
+    def reconnect() -> None:
+        if KaTeXServer.katex_server is server:
+            KaTeXServer.katex_server = connect()
+
+    def stop() -> None:
+        if os.getpid() == owner:
+            server.terminate()
+
+    os.register_at_fork(after_in_child=reconnect)
+    atexit.register(stop)
 
 
 def _wheel(app: Any) -> None:
@@ -293,5 +321,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _equation_previews)
     app.connect("html-page-context", _notebook, priority=500)
     app.connect("html-page-context", _pdf_button, priority=502)
-    app.connect("doctree-resolved", _own_katex_server)
+    app.connect("builder-inited", _katex_server, priority=900)  # after sphinxcontrib-katex's
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -292,6 +292,53 @@ def test_the_cache_lives_under_the_key(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tmp_path / "static" / "katex" / "katex.min.css").is_file()
 
 
+# sphinxcontrib-katex's failed start leaves its process's pipes to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_the_katex_server_is_used_once_it_listens_not_once_its_socket_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import os
+    import sys
+    import tempfile
+
+    from sphinxcontrib.katex import KaTeXServer
+
+    # A server that creates its socket file (bind), then listens half a second later: Node does
+    # both in one call, but a busy machine can pause it in between (CI's failed build).
+    server = tmp_path / "slow_server.py"
+    server.write_text(
+        "import socket, sys, time\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.bind(sys.argv[sys.argv.index('--socket') + 1])\n"
+        "time.sleep(0.5)\n"
+        "s.listen()\n"
+        "s.settimeout(5)\n"
+        "s.accept()\n"
+        "time.sleep(5)\n"
+    )
+    command = lambda cls, socket: [sys.executable, str(server), "--socket", str(socket)]  # noqa: E731
+    monkeypatch.setattr(KaTeXServer, "build_command", classmethod(command))
+    monkeypatch.setattr(KaTeXServer, "katex_server", None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where each start makes its folder
+    with pytest.raises(ConnectionRefusedError):  # once sphinxcontrib-katex waits, _katex_server can go
+        KaTeXServer.start()
+    gc.collect()
+    builder = SimpleNamespace(format="html")
+    bookext._katex_server(SimpleNamespace(builder=builder, config=SimpleNamespace(katex_prerender=True)))
+    started = KaTeXServer.katex_server
+    assert started is not None
+    assert started.sock.getpeername() == str(started.rundir / "katex.sock")  # stopped at exit
+    child = os.fork()  # as Sphinx forks its parallel writers
+    if child == 0:
+        try:
+            own = KaTeXServer.katex_server
+            os._exit(0 if own is not started and own.sock.getpeername() == started.sock.getpeername() else 1)
+        finally:
+            os._exit(2)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0, "a fork must connect on its own"
+
+
 def test_the_api_page_documents_every_module_of_the_library() -> None:
     import pkgutil
 
