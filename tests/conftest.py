@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import os
 import shutil
 import subprocess
 import sys
@@ -175,13 +174,10 @@ _started = pytest.StashKey[dict[str, Background]]()
 
 def _start(name: str, command: list[str]) -> Background:
     workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
-    with (workdir / "log").open("w") as log:  # at a lower priority: the tests in the foreground come first
+    nice = ["nice", "-n", "15"]  # at a lower priority: the tests in the foreground come first
+    with (workdir / "log").open("w") as log:
         process = subprocess.Popen(
-            [*command, str(workdir / "work")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            preexec_fn=lambda: os.nice(15),
+            [*nice, *command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True
         )
     return Background(process, workdir)
 
