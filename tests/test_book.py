@@ -322,9 +322,9 @@ def test_the_katex_server_is_used_once_it_listens_not_once_its_socket_exists(
     # its process running: once it waits for the server, _katex_server can go.)
     builder = SimpleNamespace(format="html")
     bookext._katex_server(SimpleNamespace(builder=builder, config=SimpleNamespace(katex_prerender=True)))
-    started = KaTeXServer.katex_server
+    started = KaTeXServer.katex_server  # stopped at exit, as in a build
     assert started is not None
-    assert started.sock.getpeername() == str(started.rundir / "katex.sock")  # stopped at exit
+    assert started.sock.getpeername() == str(started.rundir / "katex.sock")
     child = os.fork()  # as Sphinx forks its parallel writers
     if child == 0:
         try:
