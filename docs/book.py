@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 
 import matplotlib.pyplot as plt
+import torch
 from IPython import get_ipython
 from IPython.display import Markdown
 from matplotlib.figure import Figure
@@ -38,29 +39,45 @@ class Checks:
     def __init__(self) -> None:
         self.seen: dict[str, list[str]] = defaultdict(list)
 
-    def __call__(self, claim: object, against: str, what: str, count: int = 1) -> None:
+    def __call__(self, claim: object, against: str, what: str) -> None:
+        """Assert ``claim``: a bool, or one bool per value compared (a list or a tensor of them).
+
+        The page's count is the number of values compared, so it is counted here, not typed.
+        """
         assert against in AGAINST, against
-        assert claim, f"not so: {what}"
-        self.seen[against] += [what] * count
+        if isinstance(claim, torch.Tensor):
+            held = [bool(v) for v in claim.flatten().tolist()]
+        elif isinstance(claim, (list, tuple)):
+            held = [bool(v) for v in claim]
+        else:
+            held = [bool(claim)]
+        assert held, f"nothing compared: {what}"
+        assert all(held), f"not so: {what} ({held.count(False)} of {len(held)} values fail)"
+        self.seen[against] += [what] * len(held)
 
     def seed(self, what: str, **final: object) -> None:
         """``final`` (W, b, loss, y_hat) are the seed's bits and print as the seed printed them."""
         from reference import seed_notebook
 
-        self(True, "seed", what, seed_notebook.check(**final))
+        self([True] * seed_notebook.check(**final), "seed", what)  # it counts what it compared
 
     def summary(self) -> Markdown:
         """The page's last words: how many values this build checked, and against what."""
         total = sum(len(v) for v in self.seen.values())
         glue("checked", total, display=False)
         glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
-        parts = [
-            f"{len(whats)} against {AGAINST[kind]}: {', '.join(dict.fromkeys(whats))}"
-            for kind, whats in self.seen.items()
+        counts = [f"{len(whats)} against {AGAINST[kind]}" for kind, whats in self.seen.items()]
+        lines = [
+            f"**What this build checked on this page**: {total} values, "
+            + (", ".join(counts[:-1]) + " and " if len(counts) > 1 else "")
+            + counts[-1]
+            + ". Each claim, with how many values it compared:",
+            "",
         ]
-        return Markdown(
-            f"**What this build checked on this page**: {total} values. " + "; ".join(parts) + "."
-        )
+        for kind, whats in self.seen.items():
+            claims = "; ".join(f"{what} ({whats.count(what)})" for what in dict.fromkeys(whats))
+            lines.append(f"- against {AGAINST[kind]}: {claims}.")
+        return Markdown("\n".join(lines))
 
 
 def text(key: str, value: str) -> None:
@@ -184,7 +201,6 @@ def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
         rows.append(f"| ${symbol}$ | `{code}` | {general} | {space(tuple(t.shape))} |")
     for data, W, b in (case, probe):
         dW, db = linreg.gradients(data.X, data.y_true, W, b)
-        check(
-            dW.shape == W.shape and db.shape == b.shape, "theory", "the gradients have the parameters' shapes"
-        )
+        shapes = [dW.shape == W.shape, db.shape == b.shape]
+        check(shapes, "theory", "the gradients have the parameters' shapes")
     return Markdown("\n".join(rows))

@@ -127,6 +127,22 @@ def _configure(app: Any, config: Any) -> None:
     config.html_static_path.append(str(static))
 
 
+def _wheel_site(app: Any, config: Any) -> None:
+    # Where the runnable notebooks install linreg from (export.py), for the pages that say so.
+    site = config.html_baseurl or config.book_site_url
+    config.myst_substitutions = {**config.myst_substitutions, "wheel_site": f"<{site}dist/>"}
+
+
+def _pdf_offer(app: Any, doctree: Any, docname: str) -> None:
+    # A sentence that promises the PDF (class `lr-pdf-offer`) stays only in a build that has one.
+    from docutils import nodes
+
+    if not app.config.book_pdf_url:
+        for node in list(doctree.findall(nodes.Element)):
+            if "lr-pdf-offer" in node.get("classes", []):
+                node.parent.remove(node)
+
+
 def _provenance(app: Any, doctree: Any, docname: str) -> None:
     # Under the title of each executed page: the commit, versions, device, date and checks.
     from docutils import nodes
@@ -186,16 +202,28 @@ def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
             ref.replace_self(nodes.inline("", "", ref.deepcopy(), preview, classes=["lr-eqref"]))
 
 
+def _runnable(app: Any, pagename: str, doctree: Any) -> bool:
+    meta = app.env.metadata.get(pagename, {})
+    runnable = str(meta.get("runnable", "true")).lower() != "false"
+    return doctree is not None and "kernelspec" in meta and runnable
+
+
 def _notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The page's runnable notebook, written before the theme makes its download menu (priority 501).
+    # The download menu (the theme's, priority 501) offers the page's runnable notebook.
+    if _runnable(app, pagename, doctree):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _write_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    # Written after the theme's launch buttons (501), which copy the executed notebook, build-only
+    # cells and all, to the same _sources path when a repository is configured.
     from sphinx.util import logging
 
     from export import write_notebook
 
-    meta = app.env.metadata.get(pagename, {})
-    if doctree is not None and "kernelspec" in meta and str(meta.get("runnable", "true")).lower() != "false":
+    if _runnable(app, pagename, doctree):
         try:
-            context["ipynb_source"] = write_notebook(app, pagename)
+            write_notebook(app, pagename)
         except (ValueError, KeyError, OSError) as error:
             logging.getLogger(__name__).warning(
                 f"{pagename}: no runnable notebook: {error}", location=pagename
@@ -314,12 +342,15 @@ def setup(app: Any) -> dict[str, Any]:
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
     app.add_config_value("book_site_url", urls["Documentation"], "html")
     app.connect("config-inited", _configure)
+    app.connect("config-inited", _wheel_site)
+    app.connect("doctree-resolved", _pdf_offer)
     app.connect("builder-inited", _wheel)
     app.connect("doctree-read", _equation_latex)
     app.connect("env-merge-info", _merge_equations)
     app.connect("doctree-resolved", _provenance)
     app.connect("doctree-resolved", _equation_previews)
     app.connect("html-page-context", _notebook, priority=500)
+    app.connect("html-page-context", _write_notebook, priority=502)
     app.connect("html-page-context", _pdf_button, priority=502)
     app.connect("builder-inited", _katex_server, priority=900)  # after sphinxcontrib-katex's
     return {"parallel_read_safe": True, "parallel_write_safe": True}

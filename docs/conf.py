@@ -45,7 +45,7 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"torch\..*"), (r"py:class", r"(argparse|collections\.abc|typing)\.\w+")]
 
 # -- MyST: math in $...$ and $$...$$ (numbered with a label), and ::: fences for margins.
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "substitution"]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "substitution", "attrs_inline"]
 myst_dmath_double_inline = True
 math_number_all = False
 math_eqref_format = "({number})"

@@ -8,11 +8,13 @@ Made from the notebook myst-nb executed (``jupyter_execute/<page>.ipynb``) and i
 - the markdown loses MyST: glued values become their text, equation references their
   numbers, margin notes quotes, and links to other pages point at the site;
 - a first code cell installs what the notebook needs and a reader may lack: the wheel of
-  the linreg that built the page, published with the site, and matplotlib where it plots.
+  linreg published with the site, and matplotlib where it plots.
 
-Two copies: ``_sources/<page>.ipynb`` (the download button: outputs kept, the wheel from this
-build's site) and ``notebooks/<page>.ipynb`` under the site (outputs cleared, the wheel from
-the hosted site), which ``make notebooks`` commits as ``docs/<page>.ipynb`` for the launch buttons.
+Links and the wheel point at the site's address (``html_baseurl``, as on Read the Docs), or at
+the hosted book where a local build has none: never at a path of the machine that built it.
+Two copies: ``_sources/<page>.ipynb`` (the download button: outputs kept) and
+``notebooks/<page>.ipynb`` under the site (outputs cleared), which ``make notebooks`` commits as
+``docs/<page>.ipynb`` for the launch buttons.
 """
 
 from __future__ import annotations
@@ -121,8 +123,10 @@ def runnable(
     cells = [
         nbformat.v4.new_markdown_cell(
             f"[{nb.metadata['title']}]({site}{page}.html), a page of the book Linear regression by gradient "
-            "descent, as a notebook. The next cell installs what it needs besides torch: the `linreg` that "
-            "built the page" + (" and matplotlib" if "matplotlib" in needs else "") + "."
+            "descent, as a notebook. The next cell installs what it needs besides torch: `linreg`, from the "
+            f"wheel the book publishes at {wheel}"
+            + (", and matplotlib" if "matplotlib" in needs else "")
+            + "."
         ),
         nbformat.v4.new_code_cell(
             "# Without torch, pip takes PyPI's (with CUDA, several GB); for a CPU-only one first run\n"
@@ -185,9 +189,8 @@ def write_notebook(app: Any, page: str) -> str:
     values = glued(executed, page)
     math = app.env.get_domain("math")
     wheel = next((Path(app.outdir) / "dist").glob("linreg-*.whl")).name
-    here = app.config.html_baseurl or Path(app.outdir).resolve().as_uri() + "/"
-    hosted = app.config.book_site_url
-    for folder, site, keep in (("_sources", here, True), ("notebooks", hosted, False)):
+    site = app.config.html_baseurl or app.config.book_site_url
+    for folder, keep in (("_sources", True), ("notebooks", False)):
         notebook = runnable(nb, page, values, math.get_equation_number_for, site, f"{site}dist/{wheel}", keep)
         target = Path(app.outdir) / folder / f"{page}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)

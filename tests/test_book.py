@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -138,7 +139,8 @@ def test_walkthrough_table_lists_the_seeds_predictions_and_the_prose_reads_it_ri
     table = visible_text(page.split("sample by sample")[1])
     x, t, p = seed["X"][:, 0], seed["y_true"][:, 0], seed["y_hat"][:, 0]
     for row in zip(x, t, p, strict=True):
-        assert "{:.4f} {:.4f} {:.4f} {:+.4f}".format(*row, row[2] - row[1]) in table
+        # the miss is that of the numbers shown: a reader checks it by subtracting them
+        assert "{:.4f} {:.4f} {:.4f} {:+.4f}".format(*row, round(row[2], 4) - round(row[1], 4)) in table
     # The misses lie on the line of the last epoch's W and b (before its update): its zero.
     slope, intercept = np.polyfit(x, p - t, 1)
     zero, worst = -intercept / slope, int(np.abs(p - t).argmax())
@@ -215,7 +217,7 @@ def test_general_page_shows_the_n_times_d_out_normalisation(book: Path) -> None:
     shown = outputs(book, "general")
     by_mean = float(re.search(r"torch.mean:\s+([\d.]+)", shown).group(1))  # type: ignore[union-attr]
     by_N = float(re.search(r"sum of squares / N:\s+([\d.]+)", shown).group(1))  # type: ignore[union-attr]
-    assert by_N == pytest.approx(2 * by_mean, abs=2e-6)
+    assert by_N == pytest.approx(2 * by_mean, abs=2e-4)  # both printed to 4 decimals
 
 
 # -- Checks: closed form, rate, bound -------------------------------------------------------
@@ -246,7 +248,7 @@ def test_checks_page_table_shows_least_squares_and_the_loss_after_the_last_updat
     assert f"closed form (least squares) {W_star:.6f} {b_star:.6f}" in table
     W, b = seed["W"].item(), seed["b"].item()
     after = np.mean((seed["X"] * W + b - seed["y_true"]) ** 2)
-    assert f"gradient descent, 40 epochs {W:.6f} {b:.6f} {after:.3e}" in table
+    assert f"gradient descent, 40 epochs (float32) {W:.6f} {b:.6f} {after:.3e}" in table
 
 
 def test_scaling_page_counts_flops_and_shows_saved_results(book: Path) -> None:
@@ -281,6 +283,27 @@ def test_the_cache_key_covers_the_library_the_reference_and_the_helpers_but_not_
     assert {"src/linreg/model.py", "src/linreg/shards.py", "reference/seed.txt", "docs/book.py"} <= files
     assert "benchmarks/results/cpu-2026-11-28.json" in files
     assert not any(f.endswith(".md") and f.startswith("docs/") for f in files)
+
+
+def test_the_pdf_is_promised_only_by_a_build_that_has_one() -> None:
+    from docutils import nodes
+
+    def page() -> Any:
+        doctree = nodes.document("", None)  # type: ignore[arg-type]
+        offer = nodes.inline("", "And a PDF.", classes=["lr-pdf-offer"])
+        doctree += nodes.paragraph("", "Notebooks. ", offer)
+        return doctree
+
+    for pdf, kept in (("", False), ("linreg-book.pdf", True)):
+        doctree = page()
+        bookext._pdf_offer(SimpleNamespace(config=SimpleNamespace(book_pdf_url=pdf)), doctree, "build")
+        assert ("a PDF" in doctree.astext()) == kept, pdf
+
+
+def test_the_build_page_offers_the_pdf_its_menu_offers(book: Path) -> None:
+    page = (book / "build.html").read_text()
+    assert "download-pdf-button" in page
+    assert "offers the whole book as a PDF" in visible_text(article(book, "build"))
 
 
 def test_the_cache_lives_under_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

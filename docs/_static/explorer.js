@@ -135,7 +135,7 @@
       }
     }
     el("line", { x1: L.x, x2: L.x + L.w, y1: zeroY, y2: zeroY, class: "lre-grid lre-zero" }, lossSvg);
-    el("text", { x: L.x - 6, y: zeroY + 4, "text-anchor": "end", class: "lre-label" }, lossSvg, "0");
+    el("text", { x: L.x - 6, y: zeroY + 4, "text-anchor": "end", class: "lre-label" }, lossSvg, data.zero_label || "0");
     el("rect", { x: L.x, y: L.y, width: L.w, height: L.h, class: "lre-frame" }, lossSvg);
     [1, 10, 20, 30, 40].filter(function (t) { return t <= E; }).forEach(function (t) {
       el("line", { x1: ex(t), x2: ex(t), y1: L.y + L.h, y2: L.y + L.h + 4, class: "lre-axis" }, lossSvg);
@@ -257,7 +257,10 @@
           + Math.abs(factor).toFixed(3) + " > 1, so it grows every epoch: the loss went from "
           + fmt(losses[0]) + " at epoch 1 to " + fmt(final) + " at epoch " + E + ".";
         if (overflow >= 0) msg += " It overflowed at epoch " + (overflow + 1) + "; nothing after that is drawn.";
-        else if (above >= 0 || leaves >= 0) msg += " The curve and the path leave the plots rather than squash the stable runs.";
+        else if (above >= 0 || leaves >= 0) {
+          var what = above >= 0 && leaves >= 0 ? "The curve and the path leave their plots" : above >= 0 ? "The curve leaves its plot" : "The path leaves its plot";
+          msg += " " + what + " rather than squash the stable runs.";
+        }
         status.textContent = msg;
       } else if (data.regime[i] === "oscillating") {
         status.textContent = "Converges, zig-zagging: \u03b7 is above 1/\u03bbmax = " + data.monotone_below.toFixed(4)
