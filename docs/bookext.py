@@ -169,20 +169,49 @@ def _provenance(app: Any, doctree: Any, docname: str) -> None:
 
 
 def _equation_latex(app: Any, doctree: Any) -> None:
-    # Every labelled display equation's LaTeX, for the previews of references to it.
+    # Every labelled display equation's LaTeX, per document, for the previews of references to it.
     from docutils import nodes
 
-    if not hasattr(app.env, "book_equations"):
-        app.env.book_equations = {}
-    for node in doctree.findall(nodes.math_block):
-        if node.get("label"):
-            app.env.book_equations[node["label"]] = node.astext()
+    equations = {n["label"]: n.astext() for n in doctree.findall(nodes.math_block) if n.get("label")}
+    app.env.book_equations = {**getattr(app.env, "book_equations", {}), app.env.docname: equations}
+
+
+def _equation_references(app: Any, doctree: Any) -> None:
+    # The equations each document refers to: a page whose equation changed re-writes them.
+    from sphinx import addnodes
+
+    refs = {n["reftarget"] for n in doctree.findall(addnodes.pending_xref) if n.get("reftype") == "eq"}
+    app.env.book_eqrefs = {**getattr(app.env, "book_eqrefs", {}), app.env.docname: refs}
+
+
+def _reading(app: Any, env: Any, docnames: list[str]) -> None:
+    # What this build re-reads, or reads for the first time.
+    env.book_reading = set(docnames)
+
+
+def _purge_equations(app: Any, env: Any, docname: str) -> None:
+    # A re-read or deleted document takes its equations and references with it.
+    gone = set(getattr(env, "book_equations", {}).get(docname, {}))
+    env.book_stale = getattr(env, "book_stale", set()) | gone
+    for store in ("book_equations", "book_eqrefs"):
+        getattr(env, store, {}).pop(docname, None)
 
 
 def _merge_equations(app: Any, env: Any, docnames: Any, other: Any) -> None:
-    if not hasattr(env, "book_equations"):
-        env.book_equations = {}
-    env.book_equations.update(getattr(other, "book_equations", {}))
+    # From a parallel reader, only the documents it read: its copies of the others may be stale.
+    for store in ("book_equations", "book_eqrefs"):
+        theirs = getattr(other, store, {})
+        setattr(env, store, {**getattr(env, store, {}), **{d: theirs[d] for d in docnames if d in theirs}})
+
+
+def _referring_pages(app: Any, env: Any) -> list[str]:
+    # Pages that preview an equation of a re-read or deleted page are written again.
+    changed = getattr(env, "book_stale", set()) | {
+        k for d in getattr(env, "book_reading", ()) for k in getattr(env, "book_equations", {}).get(d, {})
+    }
+    reading, env.book_stale = getattr(env, "book_reading", set()), set()
+    referring = getattr(env, "book_eqrefs", {}).items()
+    return sorted(d for d, refs in referring if refs & changed and d not in reading)
 
 
 def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
@@ -192,7 +221,7 @@ def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
 
     if app.builder.format != "html":
         return
-    equations = getattr(app.env, "book_equations", {})
+    equations = {k: v for doc in getattr(app.env, "book_equations", {}).values() for k, v in doc.items()}
     for ref in list(doctree.findall(nodes.reference)):
         target = (ref.get("refuri") or "#" + ref.get("refid", "")).partition("#equation-")[2]
         if target in equations:
@@ -346,7 +375,11 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _pdf_offer)
     app.connect("builder-inited", _wheel)
     app.connect("doctree-read", _equation_latex)
+    app.connect("doctree-read", _equation_references)
+    app.connect("env-before-read-docs", _reading)
     app.connect("env-merge-info", _merge_equations)
+    app.connect("env-purge-doc", _purge_equations)
+    app.connect("env-updated", _referring_pages)
     app.connect("doctree-resolved", _provenance)
     app.connect("doctree-resolved", _equation_previews)
     app.connect("html-page-context", _notebook, priority=500)

@@ -285,6 +285,46 @@ def test_the_cache_key_covers_the_library_the_reference_and_the_helpers_but_not_
     assert not any(f.endswith(".md") and f.startswith("docs/") for f in files)
 
 
+def test_equation_previews_follow_an_edit_and_a_deletion_in_an_incremental_build(tmp_path: Path) -> None:
+    """The previews' store is kept per document: purged, merged from parallel readers, and the
+    pages that preview an edited or deleted page's equation are written again."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'docs')!r})\n"
+        "extensions = ['myst_nb', 'sphinxcontrib.katex', 'bookext']\n"
+        "myst_enable_extensions = ['dollarmath', 'amsmath']\n"
+        "katex_prerender = False\n"
+        "nb_execution_mode = 'off'\n"
+    )
+    (src / "eqs.md").write_text("# Eqs\n\n$$\nx = 1\n$$ (eq-a)\n\n$$\nz = 3\n$$ (eq-z)\n")
+    (src / "gone.md").write_text("# Gone\n\n$$\ng = 7\n$$ (eq-g)\n")
+    pages = [f"ref{k}" for k in range(6)]  # more than five: Sphinx reads them in parallel
+    for page in pages:
+        (src / f"{page}.md").write_text(f"# {page}\n\nSee {{eq}}`eq-a`.\n")
+    toctree = "\n".join(["eqs", "gone", *pages])
+    (src / "index.md").write_text(f"# Index\n\n```{{toctree}}\n{toctree}\n```\n")
+
+    def build() -> None:
+        run = bookext.sphinx("html", out, tmp_path / "doctrees", "-j", "2", source=src)
+        assert run.returncode == 0, run.stdout[-3000:]
+
+    build()
+    assert all("x = 1" in (out / f"{page}.html").read_text() for page in pages)
+    (src / "eqs.md").write_text("# Eqs\n\n$$\nx = 2\n$$ (eq-a)\n")  # edited; eq-z deleted
+    (src / "gone.md").unlink()
+    (src / "index.md").write_text(f"# Index\n\n```{{toctree}}\neqs\n{toctree.split(chr(10), 2)[2]}\n```\n")
+    build()
+    for page in pages:
+        html = (out / f"{page}.html").read_text()
+        assert "x = 2" in html, page
+        assert "x = 1" not in html, page
+    pickled = (tmp_path / "doctrees" / "environment.pickle").read_bytes()
+    assert b"g = 7" not in pickled
+    assert b"z = 3" not in pickled
+
+
 def test_the_pdf_is_promised_only_by_a_build_that_has_one() -> None:
     from docutils import nodes
 
