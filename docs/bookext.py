@@ -133,6 +133,21 @@ def _wheel_site(app: Any, config: Any) -> None:
     config.myst_substitutions = {**config.myst_substitutions, "wheel_site": f"<{site}dist/>"}
 
 
+def _math_keeps_its_punctuation(app: Any, doctree: Any, docname: str) -> None:
+    # Inline math and the punctuation right after it share a no-wrap box: no line opens with ".".
+    from docutils import nodes
+
+    for math in list(doctree.findall(nodes.math)):
+        parent = math.parent
+        at = parent.index(math)
+        after = parent[at + 1] if at + 1 < len(parent) else None
+        mark = re.match(r"[.,;:!?)’”]+", after.astext()) if isinstance(after, nodes.Text) else None
+        if mark:
+            parent[at + 1] = nodes.Text(after.astext()[mark.end() :])
+            kept = nodes.inline("", "", math.deepcopy(), nodes.Text(mark.group()), classes=["lr-nowrap"])
+            parent[at] = kept
+
+
 def _pdf_offer(app: Any, doctree: Any, docname: str) -> None:
     # A sentence that promises the PDF (class `lr-pdf-offer`) stays only in a build that has one.
     from docutils import nodes
@@ -260,10 +275,12 @@ def _write_notebook(app: Any, pagename: str, templatename: str, context: dict, d
 
 
 def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The download menu offers the book's PDF where the theme would open the print dialog.
+    # The download menu offers what runs anywhere: the notebook, and the book's PDF where the theme
+    # would open the print dialog; not the page's source, whose build-only cells run nowhere else.
+    dropped = ("download-pdf-button", "download-source-button")
     for group in context.get("header_buttons", []):
         if group.get("label") == "download-buttons":
-            group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+            group["buttons"] = [b for b in group["buttons"] if b.get("label") not in dropped]
             if app.config.book_pdf_url:
                 pdf = app.config.book_pdf_url
                 url = pdf if "://" in pdf else context["pathto"](pdf, 1)
@@ -277,6 +294,8 @@ def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctr
                         "icon": "fas fa-file-pdf",
                     }
                 )
+    if "header_buttons" in context:  # a menu left with nothing to offer is no menu
+        context["header_buttons"] = [g for g in context["header_buttons"] if g.get("buttons", True)]
 
 
 def _katex_server(app: Any) -> None:
@@ -373,6 +392,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("config-inited", _wheel_site)
     app.connect("doctree-resolved", _pdf_offer)
+    app.connect("doctree-resolved", _math_keeps_its_punctuation)
     app.connect("builder-inited", _wheel)
     app.connect("doctree-read", _equation_latex)
     app.connect("doctree-read", _equation_references)
@@ -386,4 +406,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _write_notebook, priority=502)
     app.connect("html-page-context", _pdf_button, priority=502)
     app.connect("builder-inited", _katex_server, priority=900)  # after sphinxcontrib-katex's
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a saved environment of another layout of the equation store is read afresh.
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

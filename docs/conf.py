@@ -128,6 +128,9 @@ latex_elements = {"printindex": "", "sphinxsetup": "verbatimwrapslines=true, ver
 
 # -- Theme.
 html_theme = "sphinx_book_theme"
+# The pages' sources hold build-only cells: the site offers their runnable notebooks instead.
+html_copy_source = False
+html_show_sourcelink = False
 html_title = "Linear regression by gradient descent"
 html_last_updated_fmt = ""
 # Without a default, pydata-sphinx-theme logs "Got invalid theme mode" to the console for a

@@ -5,6 +5,7 @@ Made from the notebook myst-nb executed (``jupyter_execute/<page>.ipynb``) and i
 - code cells the page hides (``remove-cell``) go; a cell that shows only its output
   (``remove-input``) becomes a markdown cell holding that output (a table, or a picture);
 - figures keep their PNG (the page's themed SVG needs the page's stylesheet);
+- text marked ``[...]{.lr-site-only}`` (what needs the site: the explorer's slider) goes;
 - the markdown loses MyST: glued values become their text, equation references their
   numbers, margin notes quotes, and links to other pages point at the site;
 - a first code cell installs what the notebook needs and a reader may lack: the wheel of
@@ -68,6 +69,7 @@ def markdown(text: str, values: dict[str, str], equation: Any, site: str) -> str
             return f"`{body}`"
         raise ValueError(f"no plain-markdown form for the role {{{name}}} in {match.group(0)!r}")
 
+    text = re.sub(r"\[([^\]]*)\]\{\.lr-site-only\}\s*", "", text, flags=re.S)  # what needs the site
     text = ROLE.sub(role, text)
     text = re.sub(
         r"^\$\$\n(.*?)\n\$\$ \(([\w-]+)\)$",

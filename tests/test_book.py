@@ -11,6 +11,7 @@ import html
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +24,8 @@ import bookext
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-NOTEBOOK_PAGES = ("walkthrough", "math", "checks", "general", "explorer", "scaling", "beyond", "build")
+# The pages that are notebooks, found as Sphinx finds them: by their front matter.
+NOTEBOOK_PAGES = tuple(sorted(p.stem for p in DOCS.glob("*.md") if "file_format: mystnb" in p.read_text()))
 pytestmark = pytest.mark.book
 
 
@@ -323,6 +325,39 @@ def test_equation_previews_follow_an_edit_and_a_deletion_in_an_incremental_build
     pickled = (tmp_path / "doctrees" / "environment.pickle").read_bytes()
     assert b"g = 7" not in pickled
     assert b"z = 3" not in pickled
+
+
+class _MathThenPunctuation(HTMLParser):
+    """Finds inline math (KaTeX's span.katex) followed by punctuation outside a no-wrap box."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []  # the class of each open span
+        self.closed_math = False
+        self.loose: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.closed_math = False
+        if tag == "span":
+            self.stack.append(dict(attrs).get("class") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self.stack:
+            self.closed_math = self.stack.pop() == "katex"
+        else:
+            self.closed_math = False
+
+    def handle_data(self, data: str) -> None:
+        if self.closed_math and data[:1] in ".,;:)" and "lr-nowrap" not in self.stack:
+            self.loose.append(data[:20])
+        self.closed_math = False
+
+
+def test_no_line_can_open_with_the_punctuation_after_inline_math(book: Path) -> None:
+    for page in NOTEBOOK_PAGES:
+        found = _MathThenPunctuation()
+        found.feed(article(book, page))
+        assert not found.loose, f"{page}: punctuation that can wrap away from its math: {found.loose}"
 
 
 def test_the_pdf_is_promised_only_by_a_build_that_has_one() -> None:

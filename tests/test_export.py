@@ -69,6 +69,16 @@ def test_every_page_with_code_has_a_notebook_without_the_build(book: Path) -> No
         assert all(c.execution_count for c in code), f"{page}: a code cell without its outputs"
 
 
+def test_the_download_menu_offers_only_what_runs_anywhere(book: Path) -> None:
+    for path in sorted(book.glob("*.html")):
+        page = path.read_text()
+        assert "download-source-button" not in page, path.name
+        for href in re.findall(r'href="(_sources/[^"]+)"', page):
+            assert href.endswith(".ipynb"), f"{path.name} offers {href}"
+            assert (book / href).is_file(), f"{path.name} offers {href}, which is not there"
+    assert not list((book / "_sources").glob("*.md*")), "the pages' sources, build-only cells and all"
+
+
 def test_the_launch_buttons_notebooks_are_committed_as_built(book: Path) -> None:
     """`make notebooks` copies them to docs/; an edit to a page or the library needs a new copy."""
     built, committed = notebooks(book / "notebooks"), notebooks(ROOT / "docs")

@@ -74,6 +74,10 @@
   function build(root) {
     var source = root.querySelector("script.lr-explorer-data");
     var data = JSON.parse(source.textContent);
+    // A loss drawn on the band below the axis is float32's rounding: say so, not "0".
+    function fmtLoss(v) {
+      return v === 0 && data.zero_label ? data.zero_label : fmt(v);
+    }
     var n = data.lrs.length, E = data.epochs;
     var bound = data.max_stable_lr, seed = data.seed_index;
     root.setAttribute("data-ready", "");
@@ -226,7 +230,7 @@
       // Spaces between the items, so that read as text they stay apart.
       readout.appendChild(document.createTextNode(" "));
       var item = html("span", {}, readout, "final loss ");
-      html("output", { class: "lre-final-loss", "data-value": String(final) }, item, fmt(final));
+      html("output", { class: "lre-final-loss", "data-value": String(final) }, item, fmtLoss(final));
       readout.appendChild(document.createTextNode(" "));
       html("span", {}, readout, "W " + fmt(W[E]));
       readout.appendChild(document.createTextNode(" "));
@@ -254,8 +258,8 @@
       if (bad) {
         var msg = "Diverges: \u03b7 = " + lr.toFixed(4) + " is above 2/\u03bbmax = " + bound.toFixed(4)
           + ". Each step multiplies the error along the steepest direction by |1 \u2212 \u03b7\u03bbmax| = "
-          + Math.abs(factor).toFixed(3) + " > 1, so it grows every epoch: the loss went from "
-          + fmt(losses[0]) + " at epoch 1 to " + fmt(final) + " at epoch " + E + ".";
+          + Math.abs(factor).toFixed(3) + " > 1, so that part of the error grows every epoch: the loss went from "
+          + fmtLoss(losses[0]) + " at epoch 1 to " + fmtLoss(final) + " at epoch " + E + ".";
         if (overflow >= 0) msg += " It overflowed at epoch " + (overflow + 1) + "; nothing after that is drawn.";
         else if (above >= 0 || leaves >= 0) {
           var what = above >= 0 && leaves >= 0 ? "The curve and the path leave their plots" : above >= 0 ? "The curve leaves its plot" : "The path leaves its plot";
