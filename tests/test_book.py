@@ -23,7 +23,7 @@ import bookext
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 NOTEBOOK_PAGES = ("walkthrough", "math", "checks", "general", "explorer", "scaling", "beyond", "build")
-pytestmark = pytest.mark.book
+# The tests that use the `book` fixture are marked `book` by it (conftest.py); the others are cheap.
 
 
 def article(book: Path, page: str) -> str:
