@@ -172,9 +172,7 @@ class Background:
         return self.process.returncode, (self.workdir / "log").read_text()
 
 
-REPLAY_TEST = "test_read_the_docs_build_replayed_offline_builds_the_site_warning_free"
 REPLAY_CLONE_URL = "https://github.com/example/linreg.git"
-NOTEBOOK_TEST = "test_downloaded_notebooks_run_in_a_fresh_environment_and_print_what_the_pages_show"
 _started = pytest.StashKey[dict[str, Background]]()
 
 
@@ -214,9 +212,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
-    names = {item.name for item in session.items}
+    # Each starts when a selected test uses its fixture (`-k` may select only one of them).
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     started = {}
-    if REPLAY_TEST in names:
+    if "rtd_replay" in needed:
         replay = [
             sys.executable,
             str(ROOT / "tools" / "rtd_replay.py"),
@@ -225,7 +224,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             "--workdir",
         ]
         started["replay"] = _start("rtd-replay", replay, env=other_kernels(dict(os.environ)))
-    if NOTEBOOK_TEST in names:
+    if "reader_venv" in needed:
         # A reader's environment: a fresh venv outside the repository with torch (the local CPU
         # wheel) and a kernel; the notebooks' own first cell installs the rest.
         pip = "pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
