@@ -101,16 +101,20 @@ $(NODE): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The browser the tests drive (a test tool's own browser download is not used), TeX for the PDF.
+# The browser the tests drive (a test tool's own browser download is not used), TeX for the PDF,
+# poppler to read the PDF back, Java for the Nu checker: said before apt-get asks for root.
 debian:
 	@missing=$$(for c in chromium xelatex latexmk pdftotext java; do command -v $$c >/dev/null || echo $$c; done); \
 	if [ -n "$$missing" ]; then \
-	echo "make test needs programs that are not here: $$missing. It installs from Debian, with apt-get, as root:"; \
-	echo "  chromium            the browser the tests read the book in (axe-core, Lighthouse, screenshots)"; \
-	echo "  texlive-*, latexmk, fonts-freefont-otf  the book's PDF (xelatex)"; \
-	echo "  poppler-utils       pdftotext, to read the PDF back in its tests"; \
-	echo "  default-jre-headless  java, for the Nu HTML checker"; \
-	echo "(Without root: \`make check\` runs the lint, types, library tests and one checked build of the book.)"; \
+	echo "make test needs programs that are not here:" $$missing; \
+	echo "It installs these Debian packages with apt-get, as root:"; \
+	echo "  chromium: the browser the tests read the book in (axe-core, Lighthouse, screenshots)"; \
+	echo "  texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"; \
+	echo "  fonts-freefont-otf latexmk: the book's PDF (xelatex)"; \
+	echo "  poppler-utils: pdftotext, to read the PDF back in its tests"; \
+	echo "  default-jre-headless: java, for the Nu HTML checker"; \
+	echo "Without root, \`make check\` runs the lint, the types, the library's tests and one checked build."; \
+	if [ "$$(id -u)" != 0 ]; then echo "Not root: install them (apt-get install $(DEBIAN)), then make test again."; exit 1; fi; \
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN) >/dev/null; fi
 
