@@ -244,8 +244,9 @@ def book_differences(default: Path, other: Path) -> list[str]:
                 found.append(f"{page}: figure {i}: {change}")
         for x, y in zip(a["embedded data"], b["embedded data"], strict=False):
             if changes := data_changes(x, y):
+                at = ", ".join(dict.fromkeys(re.sub(r"\[\d+\]", "[]", c.split(": ")[0]) for c in changes))
                 shown = "; ".join(changes[:3])
-                found.append(f"{page}: embedded data: {len(changes)} values differ, e.g. {shown}")
+                found.append(f"{page}: embedded data: {len(changes)} values differ (at {at}), e.g. {shown}")
         if (n := len(a["embedded data"])) != (m := len(b["embedded data"])):
             found.append(f"{page}: embedded data: {n} -> {m} blocks")
     # The launch buttons' notebooks (no outputs; they link the hosted book): byte for byte.
@@ -302,7 +303,7 @@ def test_the_comparison_of_two_builds_sees_numbers_figures_and_data_not_when_or_
     assert "glued values: '0.220126' -> '0.220127'" in found
     assert "tables:" in found
     assert "figure 1: a coordinate moved by 6.7" in found
-    assert "embedded data: 1 values differ, e.g. .W[0]: 1.5 -> 1.25" in found
+    assert "embedded data: 1 values differ (at .W[]), e.g. .W[0]: 1.5 -> 1.25" in found
 
 
 def test_the_replay_runs_under_other_kernels_than_the_suite() -> None:
