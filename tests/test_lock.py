@@ -113,3 +113,21 @@ def test_the_readme_documents_the_fast_lane_and_how_to_refresh_the_locks() -> No
     for target in ("make check", "make test", "make lock"):
         assert target in readme, target
         assert re.search(rf"^{target.split()[1]}:", MAKEFILE, re.M), target
+
+
+def test_binder_installs_the_locks_versions_of_what_it_pins() -> None:
+    """The launch buttons' environment (Binder): the CPU torch, and the lock's versions of the rest."""
+    python = (ROOT / "binder" / "runtime.txt").read_text().strip().removeprefix("python-")
+    pinned = pins(ROOT / "lock" / f"py{python}.txt")
+    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    wanted = [Requirement(x) for x in lines if x.strip() and not x.startswith(("#", "-"))]
+    assert {r.name for r in wanted} >= {"torch", "matplotlib", "numpy"}
+    for requirement in wanted:
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", requirement
+        if requirement.name == "torch":
+            tested = re.search(r"^TORCH \?= torch==(\S+)$", MAKEFILE, re.M)
+            assert tested
+            assert spec.version == f"{tested.group(1)}+cpu"
+        else:
+            assert spec.version == pinned[canonicalize_name(requirement.name)], requirement
