@@ -116,6 +116,7 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(
     assert code == 0, f"{summary['problems']}\n{log[-8000:]}"
     assert summary["ok"], f"{summary['problems']}\n{log[-8000:]}"
     assert summary["warnings"] == 0
+    assert summary["locks"] == [f"lock/py{summary['python']}.txt"], "the replay installs its Python's lock"
     assert summary["executions"] == 8, "each notebook page runs once: the PDF reuses the html build's"
     assert summary["seconds"] < 15 * 60
     assert summary["torch"]["version"].endswith("+cpu")
