@@ -5,6 +5,11 @@ this test run. The browser is Debian's Chromium under pytest-playwright's fixtur
 request that leaves the served site is blocked and recorded. Two slow things that need nothing
 from the rest start as soon as the tests are collected and run beside them: the replay of Read
 the Docs' build, and a fresh virtual environment for running the downloaded notebooks.
+
+The replay's build is the suite's second build of the book, and runs under other CPU kernels
+than the first (``OTHER_KERNELS``: torch's unvectorised kernels, one thread, MKL's compatible
+bits), so that a test can compare what readers see in the two (tests/test_readthedocs.py).
+Tests that use a built book are marked ``book`` by the fixtures they use (``-m "not book"``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -166,28 +172,50 @@ class Background:
         return self.process.returncode, (self.workdir / "log").read_text()
 
 
-REPLAY_TEST = "test_read_the_docs_build_replayed_offline_builds_the_site_warning_free"
 REPLAY_CLONE_URL = "https://github.com/example/linreg.git"
-NOTEBOOK_TEST = "test_downloaded_notebooks_run_in_a_fresh_environment_and_print_what_the_pages_show"
 _started = pytest.StashKey[dict[str, Background]]()
 
 
-def _start(name: str, command: list[str]) -> Background:
+# The kernels of another CPU, on this one: torch's scalar kernels instead of its vectorised ones,
+# one thread (another split of parallel sums), MKL's reproducible code path (other matrix bits).
+OTHER_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1", "MKL_CBWR": "COMPATIBLE"}
+# The fixtures that build the book (directly or through another): a test using one is `book`.
+BUILDS = {"book", "pdf", "site", "rtd_replay", "reader_venv"}
+
+
+def other_kernels(environ: dict[str, str]) -> dict[str, str]:
+    """The environment for a build under other kernels than ``environ`` chooses: OTHER_KERNELS, or,
+    where ``environ`` sets those already, the default kernels (the variables removed)."""
+    chosen = {k: v for k, v in environ.items() if k not in OTHER_KERNELS}
+    if any(environ.get(k) != v for k, v in OTHER_KERNELS.items()):
+        chosen |= OTHER_KERNELS
+    return chosen
+
+
+def _start(name: str, command: list[str], env: dict[str, str] | None = None) -> Background:
     workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
     nice = ["nice", "-n", "15"]  # at a lower priority: the tests in the foreground come first
     with (workdir / "log").open("w") as log:
         process = subprocess.Popen(
-            [*nice, *command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True
+            [*nice, *command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True, env=env
         )
     return Background(process, workdir)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.book)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
-    names = {item.name for item in session.items}
+    # Each starts when a selected test uses its fixture (`-k` may select only one of them).
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     started = {}
-    if REPLAY_TEST in names:
+    if "rtd_replay" in needed:
         replay = [
             sys.executable,
             str(ROOT / "tools" / "rtd_replay.py"),
@@ -195,8 +223,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             REPLAY_CLONE_URL,
             "--workdir",
         ]
-        started["replay"] = _start("rtd-replay", replay)
-    if NOTEBOOK_TEST in names:
+        started["replay"] = _start("rtd-replay", replay, env=other_kernels(dict(os.environ)))
+    if "reader_venv" in needed:
         # A reader's environment: a fresh venv outside the repository with torch (the local CPU
         # wheel) and a kernel; the notebooks' own first cell installs the rest.
         pip = "pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"

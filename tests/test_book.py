@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # The pages that are notebooks, found as Sphinx finds them: by their front matter.
 NOTEBOOK_PAGES = tuple(sorted(p.stem for p in DOCS.glob("*.md") if "file_format: mystnb" in p.read_text()))
-pytestmark = pytest.mark.book
+# The tests that use the `book` fixture are marked `book` by it (conftest.py); the others are cheap.
 
 
 def article(book: Path, page: str) -> str:

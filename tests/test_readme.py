@@ -20,8 +20,9 @@ def test_readme_python_example_runs_and_prints_the_seeds_final_loss():
     assert f"Final Loss: {seed_notebook.printed('Final Loss')}" in out.getvalue().splitlines()
 
 
-def test_readme_shows_exactly_the_two_commands_and_ci_runs_the_test_one():
-    commands = re.findall(r"^make (\w+)", README.read_text().split("## Two commands")[1].split("##")[0], re.M)
-    assert commands == ["book", "test"]
+def test_readme_shows_exactly_the_three_commands_and_ci_runs_the_test_one():
+    section = README.read_text().split("## Three commands")[1].split("##")[0]
+    commands = re.findall(r"^make (\w+)", section, re.M)
+    assert commands == ["book", "check", "test"]
     ci = (README.parent / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, flags=re.M)

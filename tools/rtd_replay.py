@@ -1,18 +1,20 @@
 """Replay Read the Docs' build of this project, step by step, offline: ``tools/rtd_replay.py --workdir DIR``.
 
 The steps and commands are Read the Docs' own (readthedocs/readthedocs.org, doc_builder/) for a
-``pip install .[docs]`` project with ``sphinx.configuration``, ``fail_on_warning`` and the PDF
-format: a clean clone of HEAD; a fresh venv; ``pip install --upgrade pip setuptools`` and the
-latest Sphinx; the ``build.jobs`` of ``.readthedocs.yaml`` at their places; ``pip install
+project with ``python.install`` entries (a requirements file: the lock; then ``.[docs]``),
+``sphinx.configuration``, ``fail_on_warning`` and the PDF format: a clean clone of HEAD; a fresh
+venv; ``pip install --upgrade pip setuptools`` and the latest Sphinx; the ``build.jobs`` of
+``.readthedocs.yaml`` at their places; ``pip install --exists-action=w -r <lock>``; ``pip install
 --upgrade-strategy only-if-needed .[docs]``; in the configuration's folder ``python -m sphinx -T
 -W --keep-going -b html -d _build/doctrees -D language=en . $READTHEDOCS_OUTPUT/html``, then the
 same with ``-b latex`` into ``_build/latex`` and ``latexmk`` for the PDF. Every command runs with
-Read the Docs' environment variables and without PYTHONPATH. It differs in one thing: the venv
-uses Python 3.11 (``--python``), because this machine's CPU torch wheel is for 3.11; and pip
-falls back from the unreachable PyTorch CPU index to that wheel (one retry, not five).
-
-Writes ``<workdir>/replay.json`` (steps with their seconds, torch, the html folder and the PDF);
-exits 0 when every step succeeded and the checks held.
+Read the Docs' environment variables and without PYTHONPATH; the variables of this process that
+choose the CPU kernels (``ATEN_CPU_CAPABILITY``, ``OMP_NUM_THREADS``, ``MKL_CBWR``) pass through,
+and are recorded. It differs in one thing: the venv uses Python 3.11 (``--python``), because this
+machine's CPU torch wheel is for 3.11, so the lock installed is that Python's (``lock/py3.11.txt``
+for the config's ``lock/py3.12.txt``); and pip falls back from the unreachable PyTorch CPU index
+to that wheel (one retry, not five). After the install it checks that every package the lock pins
+is installed at the lock's version.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +37,23 @@ TORCH_INFO = (
     "torch.version.cuda, 'nvidia': sorted(n for d in m.distributions() if (n := d.metadata['Name']).lower()"
     ".startswith('nvidia'))}))"
 )
+# What the venv holds of each package a lock pins: {name: installed version or None}.
+INSTALLED = (
+    "import json, sys, importlib.metadata as m\n"
+    "def version(n):\n"
+    "    try:\n"
+    "        return m.version(n)\n"
+    "    except m.PackageNotFoundError:\n"
+    "        return None\n"
+    "print(json.dumps({n: version(n) for n in sys.argv[1:]}))"
+)
+KERNELS = ("ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MKL_CBWR")
+
+
+def pins(lock: Path) -> dict[str, str]:
+    """The exact versions a lock (``uv pip compile``'s output) pins: {name: version}."""
+    found = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", lock.read_text(), re.M)
+    return {name: version for name, version in found}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         for command in jobs.get("post_checkout", []) + jobs.get("pre_create_environment", []):
             run("job", command)
         run("create_environment", [shutil.which(args.python) or args.python, "-m", "venv", str(venv)])
+        python = run("python", ["python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
         pip = ["python", "-m", "pip", "install", "--upgrade", "--no-cache-dir"]
         run("install", [*pip, "pip", "setuptools"])
         run("install", [*pip, "sphinx"])
@@ -102,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         before = torch_info()
+        locks = []
         for entry in config["python"]["install"]:
+            if "requirements" in entry:
+                # The config names the lock of Read the Docs' Python; this venv's Python has its own.
+                lock = re.sub(r"py\d+\.\d+\.txt$", f"py{python}.txt", entry["requirements"])
+                locks.append(lock)
+                requirements = ["--exists-action=w", "--no-cache-dir", "-r", lock]
+                run("install", ["python", "-m", "pip", "install", *requirements])
+                continue
             run(
                 "install",
                 [
@@ -115,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         for command in jobs.get("post_install", []) + jobs.get("pre_build", []):
             run("job", command)
         after = torch_info()
+        for lock in locks:
+            pinned = pins(checkout / lock)
+            shown = run("locked", ["python", "-c", INSTALLED, *pinned])
+            installed = json.loads(next(x for x in reversed(shown.splitlines()) if x[:1] == "{"))
+            wrong = {n: (v, installed[n]) for n, v in pinned.items() if installed[n] != v}
+            if wrong:
+                problems.append(f"not as {lock} pins them (pinned, installed): {wrong}")
         docs = (checkout / config["sphinx"]["configuration"]).parent
         sphinx = [
             "python",
@@ -151,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         summary = {
             "commit": commit,
+            "python": python,
+            "locks": locks,
+            "kernels": {k: env.get(k) for k in KERNELS},
             "torch": after,
             "html": f"{env['READTHEDOCS_OUTPUT']}html",
             "pdf": [str(p) for p in (docs / "_build" / "latex").glob("*.pdf")],
