@@ -258,13 +258,13 @@ def book_differences(default: Path, other: Path) -> list[str]:
         x, y = default / "notebooks" / name, other / "notebooks" / name
         if not y.is_file() or x.read_text() != y.read_text():
             found.append(f"notebooks/{name}: the launch notebook differs")
-    # The download buttons' notebooks (with outputs; each links the build that made it): every code
-    # cell the default build's shows prints the same in the other's, cells matched by their code.
-    # Only where the other's is an export too (its second cell installs linreg): the replay's are
-    # myst-nb's executed notebooks today, hidden cells and all, which print otherwise by design.
+    # The download buttons' notebooks (with outputs): every code cell the default build's shows
+    # prints the same in the other's, cells matched by their code. Both are the reader's export (its
+    # second cell installs linreg), with a repository URL too: nothing of the build in them.
     for name in sorted(p.name for p in (default / "_sources").glob("*.ipynb")):
         theirs = nbformat.read(other / "_sources" / name, as_version=4)
         if len(theirs.cells) < 2 or "%pip install" not in theirs.cells[1].source:
+            found.append(f"_sources/{name}: not the reader's notebook (the build's, hidden cells and all)")
             continue
         by_code = {c.source: outputs(c) for c in theirs.cells if c.cell_type == "code"}
         for cell in nbformat.read(default / "_sources" / name, as_version=4).cells[2:]:
