@@ -83,8 +83,8 @@ def test_one_rank_moves_the_numbers_its_method_needs(method, tmp_path):
     finally:
         dist.destroy_process_group()
     assert gap(result, linreg.fit(data.X, data.y_true, W0, b0, lr=0.1, epochs=10)) < 1e-5
-    D = 3 + 1
-    expected = D * D + D * 2 + 1 if method == "sufficient" else 10 * (3 * 2 + 2 + 1) + 1
+    # sufficient: the centred statistics once (x mean, y mean, Sxx, Sxy, Syy); the loops: each epoch's sums
+    expected = 3 + 2 + 3 * 3 + 3 * 2 + 1 if method == "sufficient" else 10 * (3 * 2 + 2 + 1) + 1
     assert result.reduced == expected
 
 
