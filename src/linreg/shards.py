@@ -20,8 +20,6 @@ sums taken in another order round differently.
 
 from __future__ import annotations
 
-import functools
-import operator
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ import torch.distributed as dist
 
 from linreg import checks
 from linreg.model import predict
-from linreg.sufficient import Stats, descend, stats
+from linreg.sufficient import Stats, descend, merge, stats
 from linreg.train import METHODS, Losses, Result, UnstableWarning, unstable_message, verdict
 
 
@@ -206,7 +204,7 @@ def fit_sharded(
             Stats(rows, *(t.reshape(p.shape) for t, p in zip(theirs.split(sizes), parts, strict=True)))
             for (_, rows, _), theirs in zip(everyone, gathered, strict=True)
         ]
-        return functools.reduce(operator.add, each)
+        return merge(each)
 
     if method == "sufficient":
         result = _from_stats(merged(stats(X, y)), W, b, lr, epochs, X)

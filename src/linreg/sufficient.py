@@ -31,8 +31,6 @@ squared distance along each eigenvector, a sum of terms that cannot cancel.
 
 from __future__ import annotations
 
-import functools
-import operator
 from dataclasses import dataclass
 
 import torch
@@ -45,6 +43,7 @@ BLOCK = 4096
 # stays in cache, and forming the statistics costs about what X'X alone costs. (On a GPU, one
 # block: a kernel launch per block would cost more than the copy.)
 ROWS = 4096
+TILE = 64
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,10 @@ class Stats:
 def stats(X: torch.Tensor, y: torch.Tensor) -> Stats:
     r"""The centred statistics of the rows ``X`` (N, D_in), ``y`` (N, D_out): one pass over the data.
 
-    Each block of ``ROWS`` rows is centred on its own means, and the blocks merge pairwise
-    (:meth:`Stats.__add__`).
+    On the CPU, each block of ``ROWS`` rows is centred on its own means, its co-moments summed
+    over tiles of ``TILE`` rows, and the blocks merge pairwise as a tree (:func:`merge`): in
+    float32, the co-moments of the diabetes data come out about ten times closer to float64's
+    than one matrix product's.
 
     Examples
     --------
@@ -123,15 +124,37 @@ def stats(X: torch.Tensor, y: torch.Tensor) -> Stats:
     checks.same_device_and_dtype(X=X, y=y)
     checks.same_rows(X, y)
     X, y = X.detach(), y.detach()
-    if X.device.type != "cpu" or X.shape[0] <= ROWS:
-        return _centred(X, y)
-    return functools.reduce(operator.add, map(_centred, X.split(ROWS), y.split(ROWS)))
+    if X.device.type != "cpu":
+        return _centred(X, y, tile=0)
+    return merge([_centred(Xb, yb, TILE) for Xb, yb in zip(X.split(ROWS), y.split(ROWS), strict=True)])
 
 
-def _centred(X: torch.Tensor, y: torch.Tensor) -> Stats:
+def merge(parts: list[Stats]) -> Stats:
+    """The statistics of all ``parts`` together, merged as a balanced tree (rounding grows as log)."""
+    if not parts:
+        raise ValueError("parts must hold at least one Stats")
+    while len(parts) > 1:
+        parts = [parts[i] + parts[i + 1] if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
+def _centred(X: torch.Tensor, y: torch.Tensor, tile: int) -> Stats:
     mean_x, mean_y = X.mean(dim=0), y.mean(dim=0)
     Xc, yc = X - mean_x, y - mean_y
-    return Stats(X.shape[0], mean_x, mean_y, Xc.T @ Xc, Xc.T @ yc, (yc * yc).sum())
+    if not tile:
+        return Stats(X.shape[0], mean_x, mean_y, Xc.T @ Xc, Xc.T @ yc, (yc * yc).sum())
+    # The co-moments from the products of TILE rows at a time, then their sum: a float32 dot
+    # product of N terms (as one matrix product accumulates on the CPU) rounds about N times,
+    # these about TILE times plus a pairwise sum. Rows of zeros pad the last tile: they add nothing.
+    pad = -X.shape[0] % tile
+    Xt, yt = (
+        (torch.cat([t, t.new_zeros(pad, t.shape[1])]) if pad else t).reshape(-1, tile, t.shape[1])
+        for t in (Xc, yc)
+    )
+    XtT = Xt.transpose(1, 2)
+    # one output: products and sums (a batched matrix-vector product is slower than the rest together)
+    Sxy = (Xt * yt).sum(1).sum(0)[:, None] if yc.shape[1] == 1 else (XtT @ yt).sum(0)
+    return Stats(X.shape[0], mean_x, mean_y, (XtT @ Xt).sum(0), Sxy, (yc * yc).sum())
 
 
 def _geometric(ag: torch.Tensor, r: torch.Tensor, powers: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
