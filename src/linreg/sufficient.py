@@ -31,6 +31,7 @@ squared distance along each eigenvector, a sum of terms that cannot cancel.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -157,10 +158,24 @@ def _centred(X: torch.Tensor, y: torch.Tensor, tile: int) -> Stats:
     return Stats(X.shape[0], mean_x, mean_y, (XtT @ Xt).sum(0), Sxy, (yc * yc).sum())
 
 
+# Below e^-230 (1e-100) a power is 0: its square stays a normal float (arithmetic on subnormal
+# ones is a hundred times slower on x86), and what it drops is 1e-200 of the start's distance.
+TINY = -230.0
+
+
+def _power(r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    # r^t for the epochs t (a column), from exp(t log|r|) clamped at TINY, then its sign
+    magnitude = torch.exp((t * torch.log(r.abs())).clamp(min=TINY))
+    magnitude = torch.where(magnitude <= math.exp(TINY), 0.0, magnitude)
+    odd = torch.remainder(t, 2) == 1
+    powers = torch.where((r < 0) & odd, -magnitude, magnitude)
+    return torch.where(t == 0, 1.0, torch.where(r == 0, 0.0, powers))
+
+
 def _geometric(ag: torch.Tensor, r: torch.Tensor, powers: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     # (1 - r^t) / (1 - r), the sum of r^k for k < t; for r near 1, from log1p and expm1, whose
     # difference does not cancel; for g = 0 (a flat direction) it is t.
-    near_one = -torch.expm1(t * torch.log1p(-ag.clamp(max=0.5)))
+    near_one = -torch.expm1((t * torch.log1p(-ag.clamp(max=0.5))).clamp(min=TINY))
     geometric = torch.where(ag < 0.5, near_one, 1 - powers) / torch.where(ag == 0, 1.0, ag)
     return torch.where(ag == 0, t, geometric)
 
@@ -238,7 +253,7 @@ def descend(
 
     def at(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # delta_t = p u + q v along each eigenvector, for the epochs t (a column)
-        powers = r**t
+        powers = _power(r, t)
         return powers, a * _geometric(ag, r, powers, t)
 
     for start in range(0, epochs + 1, BLOCK):

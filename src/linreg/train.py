@@ -119,11 +119,16 @@ def verdict(
         where = torch.isfinite(losses).logical_not().nonzero()
         epoch = int(where[0, 0]) + 1 if len(where) else len(losses) + 1
         max_lr = bound()
-        if epoch == 1 or lr <= max_lr:
+        too_large = (
+            f"X, y, W or b are too large for {dtype} (their squares overflow); rescale X and y "
+            "(for example, standardize them) or use float64"
+        )
+        if epoch == 1:
+            raise ValueError(f"the loss of the initial W and b is not finite: {too_large}")
+        if lr <= max_lr:
             raise ValueError(
-                f"the loss is not finite at epoch {epoch} with lr={lr:g}, at or below the largest stable "
-                f"learning rate {max_lr:.6g}: X, y, W or b are too large for {dtype} (their squares "
-                "overflow); rescale X and y (for example, standardize them) or use float64"
+                f"the loss is not finite at epoch {epoch} although lr={lr:g} is at or below the largest "
+                f"stable learning rate {max_lr:.6g}: {too_large}"
             )
         raise DivergenceError(epoch, lr, max_lr)
     if not losses.numel() or loss_after <= low * (1 + RISE) + first * FLOOR:
