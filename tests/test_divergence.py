@@ -161,3 +161,14 @@ def test_max_stable_lr_reads_d_out_from_y_on_linnerud():
     assert max_stable_lr(X, Y) == pytest.approx(bound, rel=1e-12)
     assert max_stable_lr(X, 3) == pytest.approx(bound, rel=1e-12)
     assert bound == pytest.approx(1.3366, abs=1e-4)
+
+
+def test_float32_sufficient_losses_do_not_cancel_on_the_scaling_pages_problem():
+    # y'y / N is about 270 here against a loss of 0.22: from uncentred float32 sums the final
+    # loss came out 0.220126 against the exact 0.220080.
+    data, (W0, b0) = linreg.make_data(N=1024, D_in=64), linreg.init_params(64)
+    exact = fit(data.X.double(), data.y_true.double(), W0.double(), b0.double(), 0.1, 20, "analytic")
+    for method in linreg.METHODS:
+        result = fit(data.X, data.y_true, W0, b0, 0.1, 20, method)
+        gap = (result.losses.double() - exact.losses).abs() / exact.losses
+        assert float(gap.max()) < 2e-6, method

@@ -167,9 +167,8 @@ def _power(r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     # r^t for the epochs t (a column), from exp(t log|r|) clamped at TINY, then its sign
     magnitude = torch.exp((t * torch.log(r.abs())).clamp(min=TINY))
     magnitude = torch.where(magnitude <= math.exp(TINY), 0.0, magnitude)
-    odd = torch.remainder(t, 2) == 1
-    powers = torch.where((r < 0) & odd, -magnitude, magnitude)
-    return torch.where(t == 0, 1.0, torch.where(r == 0, 0.0, powers))
+    powers = torch.where((r < 0) & (torch.remainder(t, 2) == 1), -magnitude, magnitude)
+    return torch.where(t == 0, 1.0, powers)  # (for r = 0 and t > 0, the clamp made it 0)
 
 
 def _geometric(ag: torch.Tensor, r: torch.Tensor, powers: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -189,9 +188,9 @@ def descend(
     update, then the loss after the last update: ``epochs + 1`` values), and :math:`\theta`
     before and after the last update, in ``theta``'s dtype and device. Computed in float64 on the
     CPU, ``BLOCK`` epochs at a time: memory grows with ``epochs`` by the losses alone. With
-    :math:`G = Q \operatorname{diag}(g) Q^\top`, a minimum :math:`\theta^\star`
-    (:math:`W^\star = S_{xx}^{+} S_{xy}`, :math:`b^\star = \bar y - \bar x W^\star`), its residual
-    :math:`\rho = c - G\theta^\star` (zero up to rounding), :math:`r = 1 - a g` and
+    :math:`G = Q \operatorname{diag}(g) Q^\top`, a minimum :math:`\theta^\star = G^{+} c`, its
+    residual :math:`\rho = c - G\theta^\star` (zero up to rounding) and the least loss
+    :math:`\mathcal{L}^\star`, both from the centred statistics, :math:`r = 1 - a g` and
     :math:`\tilde\delta_0 = Q^\top (\theta_0 - \theta^\star)`,
 
     .. math::
@@ -224,26 +223,27 @@ def descend(
             f"theta must have shape (D_in + 1, D_out) = {(D_in + 1, D_out)}, got {tuple(theta.shape)}"
         )
     parts = [t.detach().to("cpu", torch.float64) for t in (s.mean_x, s.mean_y, s.Sxx, s.Sxy, s.Syy)]
-    if not all(bool(torch.isfinite(p).all()) for p in parts):
+    if not bool(torch.isfinite(torch.cat([p.reshape(-1) for p in parts])).all()):
         raise ValueError(
             f"the statistics of X and y are not finite: the data's squares overflow {s.Sxx.dtype}; "
             "rescale X and y (for example, standardize them) or use float64"
         )
     mx, my, Sxx, Sxy, Syy = parts
-    n = s.n
+    N, n = s.rows, s.n
     checks.losses_fit(epochs, theta.element_size(), torch.device("cpu"))
     losses = torch.full((epochs + 1,), float("nan"), dtype=theta.dtype)
 
-    # A minimum: the least-norm W of the centred problem, b unpenalised (as linreg.closed_form).
-    e, V = torch.linalg.eigh(Sxx)
-    keep = e > e[-1].clamp_min(0) * D_in * torch.finfo(s.Sxx.dtype).eps
-    W_star = (V[:, keep] / e[keep]) @ (V[:, keep].T @ Sxy)
-    b_star = my - mx @ W_star
-    theta_star = torch.cat([W_star, b_star[None, :]])
-    least = Syy - 2 * (W_star * Sxy).sum() + (W_star * (Sxx @ W_star)).sum()  # n times the least loss
-    rho = torch.cat([Sxy - Sxx @ W_star, torch.zeros(1, D_out, dtype=torch.float64)])  # c - G theta*
-
     g, Q = torch.linalg.eigh(s.G)
+    # A minimum, theta* = G^+ c over the eigenvectors that are not flat to rounding (float64);
+    # its loss and its residual rho = c - G theta* from the centred statistics, which do not cancel.
+    keep = g > g[-1].clamp_min(0) * (D_in + 1) * torch.finfo(s.Sxx.dtype).eps
+    theta_star = (Q[:, keep] / g[keep]) @ (Q[:, keep].T @ s.c)
+    W_star = theta_star[:-1]
+    e = mx @ W_star + theta_star[-1] - my  # the mean residual at theta*: zero up to rounding
+    top = Sxy - Sxx @ W_star - N * torch.outer(mx, e)
+    rho = torch.cat([top, -N * e[None, :]])
+    least = Syy - 2 * (W_star * Sxy).sum() + (W_star * (Sxx @ W_star)).sum() + N * (e * e).sum()
+
     a = 2.0 * lr / n
     ag = a * g  # 1 - r
     r = 1 - ag
@@ -256,9 +256,12 @@ def descend(
         powers = _power(r, t)
         return powers, a * _geometric(ag, r, powers, t)
 
+    ends = None  # p and q of the epochs before and after the last update, when the last block has both
     for start in range(0, epochs + 1, BLOCK):
         t = torch.arange(start, min(start + BLOCK, epochs + 1), dtype=torch.float64)[:, None]
         p, q = at(t)
+        if start + len(t) == epochs + 1 and len(t) >= 2:
+            ends = p[-2:], q[-2:]
         terms = g * (p * p * A + 2 * p * q * B + q * q * C) - 2 * (p * B + q * C)
         block = ((least + terms.sum(dim=1)) / n).to(theta.dtype)
         losses[start : start + len(t)] = block
@@ -267,7 +270,7 @@ def descend(
     losses = losses.to(theta.device)
     if not epochs:  # no step: theta itself, not its round trip through Q
         return losses, theta, theta
-    p, q = at(torch.tensor([[epochs - 1.0], [float(epochs)]], dtype=torch.float64))
+    p, q = ends or at(torch.tensor([[epochs - 1.0], [float(epochs)]], dtype=torch.float64))
     path = theta_star + Q @ (p[..., None] * u + q[..., None] * v)  # (2, D, D_out)
     before, after = path.to(theta.device, theta.dtype)
     return losses, before, after
