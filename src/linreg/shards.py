@@ -50,11 +50,12 @@ def _judged(
     epochs: int,
     method: str,
     bound: Callable[[], float],
+    stacklevel: int,
 ) -> Result:
     # As linreg.fit does: a non-finite loss raises, a loss that grew is flagged and warned of.
     max_lr = verdict(losses, loss_after, lr, bound, W.dtype)
     if max_lr is not None:
-        warnings.warn(unstable_message(lr, max_lr), UnstableWarning, stacklevel=3)
+        warnings.warn(unstable_message(lr, max_lr), UnstableWarning, stacklevel=stacklevel + 1)
     return Result(
         W=W,
         b=b,
@@ -82,7 +83,7 @@ def _from_stats(
     losses, before, theta = descend(s, torch.cat([W.detach(), b.detach()[None, :]]), lr, epochs)
     y_hat = predict(X, before[:-1], before[-1]) if X is not None and epochs else None
     return _judged(
-        theta[:-1], theta[-1], losses[:-1], y_hat, float(losses[-1]), lr, epochs, "sufficient", _bound(s)
+        theta[:-1], theta[-1], losses[:-1], y_hat, float(losses[-1]), lr, epochs, "sufficient", _bound(s), 3
     )
 
 
@@ -235,5 +236,5 @@ def fit_sharded(
     def bound() -> float:
         return _bound(merged(stats(X, y)))()  # every rank reaches here, or none: the losses agree
 
-    result = _judged(W, b, trace, y_hat, float(after) / n, lr, epochs, method, bound)
+    result = _judged(W, b, trace, y_hat, float(after) / n, lr, epochs, method, bound, 2)
     return Sharded(**vars(result), reduced=reduced)

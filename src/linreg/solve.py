@@ -38,7 +38,10 @@ def max_stable_lr(X: torch.Tensor, D_out: int | torch.Tensor = 1) -> float:
     r"""The largest stable learning rate of full-batch gradient descent, :math:`2/\lambda_\text{max}`.
 
     Along the Hessian's top eigenvector each step multiplies the error by
-    :math:`1 - \eta\lambda_\text{max}`; above this bound its size grows every epoch. The loss
+    :math:`1 - \eta\lambda_\text{max}`; above this bound its size grows every epoch, and
+    :func:`linreg.train.fit` flags the run once its loss has risen. Between
+    :math:`1/\lambda_\text{max}` and this bound that factor is negative but of size below 1: the
+    error changes sign every epoch and still shrinks, and so does the loss. The loss
     averages over all :math:`N D_\text{out}` entries of ``y``, so the bound is ``D_out`` times the
     bound of one output: pass ``D_out``, or the targets ``y`` (N, D_out) and it is read from them.
 
