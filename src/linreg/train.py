@@ -6,10 +6,16 @@ r"""Full-batch gradient descent, :math:`W \leftarrow W - \eta \nabla_W \mathcal{
     The same steps with the gradients of :func:`linreg.model.gradients` in place of autograd
     (from :func:`linreg.model.residual_gradients`, sharing the residual with the loss).
 ``"sufficient"``
-    One pass over the data forms :math:`Z^\top Z` and :math:`Z^\top y` (:math:`Z = [X\;\mathbf 1]`);
-    the epochs then follow from them in closed form (:mod:`linreg.sufficient`), whatever ``N`` is.
+    One pass over the data forms centred statistics (means, and the co-moments about them); the
+    epochs then follow from them in closed form (:mod:`linreg.sufficient`), whatever ``N`` is.
+    Their losses are anchored on the loss of the returned ``W``, ``b``, measured on the rows.
 
 All three follow one trajectory (to float tolerance); ``"autograd"`` is bit-identical to the seed.
+
+Every loop keeps its losses on the device and tests them every ``CHECK_EVERY`` epochs: a run
+stops within that many epochs of its first non-finite loss, and raises :class:`DivergenceError`.
+A run whose loss grew above the largest stable learning rate is returned flagged
+(``Result.diverging``) and warned of (:class:`UnstableWarning`); see :func:`fit`.
 """
 
 from __future__ import annotations
