@@ -94,3 +94,14 @@ def test_divergence_exits_1_and_names_the_stable_bound():
     assert "diverged" in done.stderr
     assert "largest stable learning rate" in done.stderr
     assert done.stdout == ""
+
+
+def test_a_run_whose_loss_grows_exits_1_naming_lr_and_the_bound():
+    # --lr 1.0 on the seed's data: the bound is 0.9127; the loss grows but stays finite
+    done = run("--lr", "1.0")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        "linreg: training diverged: the loss grew: lr=1 is above the largest stable learning rate "
+        "for this data, 2/lambda_max = 0.912698, so gradient descent diverges\n"
+    )

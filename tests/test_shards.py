@@ -83,8 +83,8 @@ def test_one_rank_moves_the_numbers_its_method_needs(method, tmp_path):
     finally:
         dist.destroy_process_group()
     assert gap(result, linreg.fit(data.X, data.y_true, W0, b0, lr=0.1, epochs=10)) < 1e-5
-    D = 3 + 1
-    expected = D * D + D * 2 + 1 if method == "sufficient" else 10 * (3 * 2 + 2 + 1) + 1
+    # sufficient: the centred statistics once (x mean, y mean, Sxx, Sxy, Syy); the loops: each epoch's sums
+    expected = 3 + 2 + 3 * 3 + 3 * 2 + 1 if method == "sufficient" else 10 * (3 * 2 + 2 + 1) + 1
     assert result.reduced == expected
 
 
@@ -139,3 +139,21 @@ def test_torchrun_prints_the_seeds_report_from_two_processes():
     done = subprocess.run([*TORCHRUN, "-m", "linreg"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines() == seed_notebook.printed_outputs().splitlines()
+
+
+def test_chunks_and_shards_flag_and_warn_of_a_loss_that_grows(tmp_path):
+    data, (W0, b0) = linreg.make_data(), linreg.init_params()
+    lr = 1.1 * linreg.max_stable_lr(data.X)
+    with pytest.warns(linreg.UnstableWarning, match="lr=1.00397 is above") as caught:
+        streamed = fit_chunks(zip(data.X.split(4), data.y_true.split(4), strict=True), W0, b0, lr, 60)
+    assert caught[0].filename == __file__  # the warning points at the caller
+    assert streamed.diverging
+    assert streamed.max_stable_lr == pytest.approx(lr / 1.1, rel=1e-6)  # from float32 statistics
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'meet'}", rank=0, world_size=1)
+    try:
+        for method in linreg.METHODS:
+            with pytest.warns(linreg.UnstableWarning):
+                sharded = fit_sharded(data.X, data.y_true, W0, b0, lr, 60, method)
+            assert sharded.diverging
+    finally:
+        dist.destroy_process_group()

@@ -75,3 +75,20 @@ def test_just_under_the_bound_converges_just_over_it_diverges(method):
 def test_closed_form_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="X has 3 rows but y has 2"):
         closed_form(torch.zeros(3, 1), torch.zeros(2, 1))
+
+
+def test_underdetermined_closed_form_leaves_the_intercept_unpenalised_as_scikit_learn():
+    # N = 5 rows, D_in = 10: many W fit exactly; the least-norm W, with b outside the norm.
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    X, y = load_diabetes(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    W, b = closed_form(torch.tensor(X[:5]), torch.tensor(y[:5, None]))
+    ours = LinearRegression().fit(X[:5], y[:5, None])
+    np.testing.assert_allclose(W.numpy(), ours.coef_.T, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(b.numpy(), ours.intercept_, rtol=0, atol=1e-10)
+    # and so its predictions on the other rows, the least-norm W of the centred problem's
+    np.testing.assert_allclose((torch.tensor(X[5:]) @ W + b).numpy(), ours.predict(X[5:]), rtol=0, atol=1e-8)
+    Xc, yc = X[:5] - X[:5].mean(axis=0), y[:5] - y[:5].mean()
+    np.testing.assert_allclose(W.numpy()[:, 0], np.linalg.pinv(Xc) @ yc, rtol=0, atol=1e-10)

@@ -1,5 +1,6 @@
 """linreg.sufficient: the statistics are Z'Z, Z'y, y'y; their closed form is the loop of gradient descent."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -19,24 +20,53 @@ def loop(X, y, theta, lr, epochs):
     return torch.tensor(losses, dtype=torch.float64), thetas[-2], thetas[-1]
 
 
-def test_the_statistics_are_z_transpose_z_z_transpose_y_and_y_transpose_y():
+def test_the_statistics_are_the_means_and_the_co_moments_about_them():
     data = make_data(N=50, D_in=3, D_out=2, dtype="float64")
-    Z, s = design(data.X), stats(data.X, data.y_true)
-    torch.testing.assert_close(s.G, Z.T @ Z)
-    torch.testing.assert_close(s.c, Z.T @ data.y_true)
-    torch.testing.assert_close(s.yy, (data.y_true**2).sum())
-    assert s.n == 100
+    X, y = data.X.numpy(), data.y_true.numpy()
+    s = stats(data.X, data.y_true)
+    Xc, yc = X - X.mean(axis=0), y - y.mean(axis=0)
+    np.testing.assert_allclose(s.mean_x.numpy(), X.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(s.mean_y.numpy(), y.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(s.Sxx.numpy(), Xc.T @ Xc, rtol=1e-12)
+    np.testing.assert_allclose(s.Sxy.numpy(), Xc.T @ yc, rtol=1e-12)
+    np.testing.assert_allclose(float(s.Syy), (yc**2).sum(), rtol=1e-12)
+    # and Z'Z, Z'y formed from them
+    Z = np.hstack([X, np.ones((50, 1))])
+    np.testing.assert_allclose(s.G.numpy(), Z.T @ Z, rtol=1e-12)
+    np.testing.assert_allclose(s.c.numpy(), Z.T @ y, rtol=1e-12)
+    assert (s.rows, s.n) == (50, 100)
 
 
-def test_statistics_of_two_chunks_add_up_to_the_whole():
+def test_statistics_of_chunks_merge_pairwise_to_the_whole():
     data = make_data(N=30, D_in=2, D_out=2, dtype="float64")
-    whole, parts = (
-        stats(data.X, data.y_true),
-        stats(data.X[:11], data.y_true[:11]) + stats(data.X[11:], data.y_true[11:]),
-    )
-    for a, b in ((whole.G, parts.G), (whole.c, parts.c), (whole.yy, parts.yy)):
-        torch.testing.assert_close(a, b)
-    assert whole.n == parts.n
+    whole = stats(data.X, data.y_true)
+    parts = stats(data.X[:11], data.y_true[:11]) + stats(data.X[11:13], data.y_true[11:13])
+    parts = parts + stats(data.X[13:], data.y_true[13:])
+    for a, b in zip(
+        (whole.mean_x, whole.mean_y, whole.Sxx, whole.Sxy, whole.Syy),
+        (parts.mean_x, parts.mean_y, parts.Sxx, parts.Sxy, parts.Syy),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    assert whole.rows == parts.rows == 30
+
+
+def test_float32_statistics_of_offset_data_do_not_cancel():
+    # y = 1000 + noise: y'y / N is a million, the loss about one; uncentred float32 sums keep
+    # 7 digits of the million, so the loss would keep none. Centred, it keeps float32's digits.
+    g = torch.Generator().manual_seed(5)
+    X = torch.randn(4000, 3, generator=g, dtype=torch.float64) + 50.0
+    y = X @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64) + 1000.0
+    y = y + torch.randn(4000, 1, generator=g, dtype=torch.float64)
+    theta = torch.zeros(4, 1, dtype=torch.float64)
+    theta[:-1, 0] = torch.tensor([1.0, -2.0, 0.5])
+    theta[-1] = 990.0
+    lr = 0.5 * max_stable_lr(X)
+    ref, _, ref_after = loop(X, y, theta, lr, 20)
+    losses, _, after = descend(stats(X.float(), y.float()), theta.float(), lr, 20)
+    # float32 rounding of the data alone moves the loss by about 1e-6 of y's size: 1e-3 here
+    torch.testing.assert_close(losses.double(), ref, rtol=2e-3, atol=0)
+    torch.testing.assert_close(after.double(), ref_after, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +106,6 @@ def test_statistics_keep_the_dtype_and_device_of_the_data():
     data = make_data()
     s = stats(data.X, data.y_true)
     assert isinstance(s, Stats)
-    assert s.G.dtype == torch.float32
+    assert s.Sxx.dtype == s.Sxy.dtype == s.Syy.dtype == torch.float32
     losses, _, after = descend(s, torch.zeros(2, 1), 0.07, 3)
     assert losses.dtype == after.dtype == torch.float32

@@ -4,7 +4,7 @@ from linreg.data import Data, init_params, make_data
 from linreg.model import gradients, mse, predict
 from linreg.solve import closed_form, design, hessian, max_stable_lr
 from linreg.sweep import Sweep, sweep
-from linreg.train import METHODS, DivergenceError, Result, fit
+from linreg.train import METHODS, DivergenceError, Result, UnstableWarning, fit
 
 __version__ = "0.1.0"
 
@@ -14,6 +14,7 @@ __all__ = [
     "DivergenceError",
     "Result",
     "Sweep",
+    "UnstableWarning",
     "closed_form",
     "design",
     "fit",

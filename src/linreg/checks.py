@@ -7,6 +7,7 @@ argument and what was expected, so a wrong input never becomes a quiet wrong ans
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 
 import torch
@@ -28,15 +29,32 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
 
 def resolve_device(device: str | torch.device) -> torch.device:
     """Return the device named by ``device``; ``"auto"`` picks CUDA when there is one."""
+    if not isinstance(device, str | torch.device):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
     name = str(device)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.split(":")[0] not in DEVICES[1:]:
-        raise ValueError(f"device must be one of {list(DEVICES)}, got {device!r}")
+    kind, _, index = name.partition(":")
+    if kind not in DEVICES[1:] or (index and not index.isdigit()) or (kind == "cpu" and index):
+        raise ValueError(
+            f"device must be one of {list(DEVICES)} or 'cuda:<index>' (for example 'cuda:0'), got {device!r}"
+        )
     resolved = torch.device(name)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} was asked for, but CUDA is not available here")
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} was asked for, but CUDA is not available here: use 'cpu'")
+        if index and int(index) >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {name!r} was asked for, but there are {torch.cuda.device_count()} CUDA devices"
+            )
     return resolved
+
+
+def seed(value: object) -> int:
+    """``value`` as a seed for ``torch.Generator.manual_seed``: an integer."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"seed must be an integer, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
 def positive_int(name: str, value: object) -> int:
@@ -64,10 +82,15 @@ def learning_rate(value: object) -> float:
     return float(value)
 
 
-def tensor(name: str, t: object, ndim: int | tuple[int, ...]) -> torch.Tensor:
-    """Check that ``t`` is a non-empty, finite, floating-point tensor of rank ``ndim``."""
+def tensor(name: str, t: object, ndim: int | tuple[int, ...], values: bool = True) -> torch.Tensor:
+    """Check that ``t`` is a non-empty, finite, floating-point tensor of rank ``ndim``.
+
+    ``values=False`` skips the finiteness test, the one check that reads the whole tensor.
+    """
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if t.is_meta:
+        raise ValueError(f"{name} is on the meta device, which holds no values: create it on 'cpu' or 'cuda'")
     ranks = (ndim,) if isinstance(ndim, int) else ndim
     if t.ndim not in ranks:
         want = " or ".join(str(r) for r in ranks)
@@ -78,7 +101,7 @@ def tensor(name: str, t: object, ndim: int | tuple[int, ...]) -> torch.Tensor:
         raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
     # NaN and infinities reach the minimum or the maximum: two numbers to test, not a mask
     # as large as t (an order of magnitude faster on a large X).
-    if not bool(torch.isfinite(torch.stack(torch.aminmax(t))).all()):
+    if values and not bool(torch.isfinite(torch.stack(torch.aminmax(t))).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return t
 
@@ -113,3 +136,21 @@ def problem(X: object, y: object, W: object, b: object) -> tuple[int, int, int]:
     if b.shape != (D_out,):
         raise ValueError(f"b must have shape (D_out,) = {(D_out,)}, got {tuple(b.shape)}")
     return N, D_in, D_out
+
+
+def memory(device: torch.device) -> int:
+    """The bytes of memory ``device`` has in all (the CPU's physical memory, or the GPU's)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[1])
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def losses_fit(epochs: int, itemsize: int, device: torch.device) -> None:
+    """One loss per epoch (and one after the last), ``itemsize`` bytes each, must fit on ``device``."""
+    need, have = (epochs + 1) * itemsize, memory(device)
+    if need > have:
+        raise ValueError(
+            f"epochs={epochs} needs {need / 2**30:.3g} GiB for its losses alone, more than the "
+            f"{have / 2**30:.3g} GiB of memory on {device}: run fewer epochs, or run them in parts "
+            "(fit again from the result's W and b)"
+        )

@@ -2,8 +2,9 @@
 
 Under ``torchrun`` (``torchrun --standalone --nproc-per-node 2 -m linreg``) each process
 trains on its own rows with :func:`linreg.shards.fit_sharded` (gloo on the CPU, NCCL on CUDA)
-and rank 0 prints the same report. Exit status: 0 on success, 1 when training diverges, 2 on
-bad input.
+and rank 0 prints the same report. Exit status: 0 on success; 1 when training diverges (the
+loss overflowed, or it grew: ``lr`` above the largest stable learning rate), with the reason on
+stderr and no report; 2 on bad input (every rank checks it, rank 0 says why).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 import datetime
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -22,7 +24,7 @@ from linreg import checks
 from linreg.data import Data, init_params, make_data
 from linreg.report import seed_report
 from linreg.shards import fit_sharded
-from linreg.train import METHODS, DivergenceError, Result, fit
+from linreg.train import METHODS, DivergenceError, Result, UnstableWarning, fit, unstable_message
 
 # A rank that stops answering (it crashed, it hangs) is an error after this long, not a hang.
 TIMEOUT = datetime.timedelta(seconds=60)
@@ -50,6 +52,11 @@ def parser() -> argparse.ArgumentParser:
 
 def train(args: argparse.Namespace, device: str) -> tuple[Data, torch.Tensor, torch.Tensor, Result]:
     """The data, the initial parameters and the run; under torch.distributed, this rank's share."""
+    if dist.is_initialized() and dist.get_world_size() > args.N:
+        raise ValueError(
+            f"N={args.N} is fewer rows than processes ({dist.get_world_size()}): "
+            f"use -N {dist.get_world_size()} or more, or fewer processes (--nproc-per-node)"
+        )
     data = make_data(args.N, args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
     W0, b0 = init_params(args.D_in, args.D_out, seed=args.seed, device=device, dtype=args.dtype)
     if not dist.is_initialized():
@@ -69,16 +76,18 @@ def train(args: argparse.Namespace, device: str) -> tuple[Data, torch.Tensor, to
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    device, speaks = args.device, True
-    if dist.is_torchelastic_launched() and not dist.is_initialized():
-        cuda = checks.resolve_device(args.device).type == "cuda" if args.device != "cpu" else False
-        if cuda:
-            device = f"cuda:{os.environ['LOCAL_RANK']}"
-            torch.cuda.set_device(device)
-        dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
-        speaks = dist.get_rank() == 0  # every rank trains, rank 0 reports
+    device, launched = args.device, dist.is_torchelastic_launched() and not dist.is_initialized()
+    speaks = not launched or os.environ.get("RANK", "0") == "0"  # every rank trains, rank 0 reports
     try:
-        data, W0, b0, result = train(args, device)
+        if launched:
+            cuda = checks.resolve_device(args.device).type == "cuda"
+            if cuda:
+                device = f"cuda:{os.environ['LOCAL_RANK']}"
+                torch.cuda.set_device(device)
+            dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnstableWarning)  # said below, as the exit status
+            data, W0, b0, result = train(args, device)
     except DivergenceError as error:
         print(f"linreg: {error}", file=sys.stderr) if speaks else None
         return 1
@@ -88,6 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+    if result.diverging:
+        assert result.max_stable_lr is not None  # diverging runs carry their bound
+        print(
+            f"linreg: training diverged: {unstable_message(result.lr, result.max_stable_lr)}", file=sys.stderr
+        ) if speaks else None
+        return 1
     if speaks:
         print(seed_report(data, W0, b0, result))
     return 0

@@ -78,8 +78,7 @@ def make_data(
     torch.Size([5, 2])
     """
     N, D_in, D_out = (checks.positive_int(k, v) for k, v in (("N", N), ("D_in", D_in), ("D_out", D_out)))
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
+    seed = checks.seed(seed)
     where, precision = checks.resolve_device(device), checks.resolve_dtype(dtype)
     W_true = torch.full((D_in, D_out), 2.0) if W_true is None else _as_tensor("W_true", W_true, (D_in, D_out))
     if W_true.ndim != 2:
@@ -110,6 +109,7 @@ def init_params(
     (tensor([[0.3367]]), tensor([0.1288]))
     """
     D_in, D_out = checks.positive_int("D_in", D_in), checks.positive_int("D_out", D_out)
+    seed = checks.seed(seed)
     where, precision = checks.resolve_device(device), checks.resolve_dtype(dtype)
     generator = torch.Generator().manual_seed(seed)
     W, b = _randn(generator, D_in, D_out), _randn(generator, D_out)

@@ -1,12 +1,17 @@
 r"""The model, its loss and the loss's gradients: one function per equation.
 
-Unchecked on purpose: these run inside the training loop, where the inputs were
-checked once before the first epoch (:func:`linreg.checks.problem`).
+:func:`predict` and :func:`residual_gradients` are unchecked on purpose: they run inside the
+training loop, where the inputs were checked once before the first epoch
+(:func:`linreg.checks.problem`). :func:`mse` checks that the shapes match (broadcasting
+``(N, 1)`` against ``(N,)`` would average an ``N x N`` table), and :func:`gradients` checks its
+problem as :func:`linreg.train.fit` does.
 """
 
 from __future__ import annotations
 
 import torch
+
+from linreg import checks
 
 
 def predict(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -31,6 +36,14 @@ def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     >>> mse(torch.tensor([[1.0, 3.0]]), torch.tensor([[0.0, 0.0]]))
     tensor(5.)
     """
+    for name, t in (("y_hat", y_hat), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"y_hat has shape {tuple(y_hat.shape)} but y has shape {tuple(y.shape)}: they must match "
+            "(no broadcasting); reshape y to (N, D_out), for example y.reshape(-1, 1)"
+        )
     return torch.mean((y_hat - y) ** 2)
 
 
@@ -50,6 +63,7 @@ def gradients(
     >>> gradients(X, y, torch.tensor([[0.0]]), torch.tensor([0.0]))
     (tensor([[-13.]]), tensor([-8.]))
     """
+    checks.problem(X, y, W, b)
     return residual_gradients(X, predict(X, W, b) - y)
 
 

@@ -9,9 +9,10 @@ The loss and its gradients depend on the data only through sums over rows
     one chunk, plus :math:`(D_\text{in}+1)^2` numbers, whatever ``N`` is.
 :func:`fit_sharded`
     Each process of a ``torch.distributed`` group (started by ``torchrun``) holds some rows.
-    ``method="sufficient"`` all-reduces the statistics once, then every rank runs the same
-    epochs; ``"analytic"`` and ``"autograd"`` are the data-parallel loop, which all-reduces the
-    gradient sums every epoch, as ``DistributedDataParallel`` does.
+    ``method="sufficient"`` gathers every rank's centred statistics once and merges them in rank
+    order (so every rank holds the same bits), then every rank runs the same epochs;
+    ``"analytic"`` and ``"autograd"`` are the data-parallel loop, which all-reduces the gradient
+    sums every epoch, as ``DistributedDataParallel`` does.
 
 Both follow :func:`linreg.train.fit`'s trajectory on all the rows to float tolerance, not bit for bit:
 sums taken in another order round differently.
@@ -19,7 +20,8 @@ sums taken in another order round differently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import torch
@@ -27,44 +29,73 @@ import torch.distributed as dist
 
 from linreg import checks
 from linreg.model import predict
-from linreg.sufficient import Stats, descend, stats
-from linreg.train import METHODS, DivergenceError, Result
+from linreg.sufficient import Stats, descend, merge, stats
+from linreg.train import METHODS, Losses, Result, UnstableWarning, unstable_message, verdict
 
 
 @dataclass(frozen=True)
 class Sharded(Result):
     """A :class:`linreg.train.Result` of :func:`fit_sharded`; ``y_hat`` holds this rank's rows only."""
 
-    reduced: int = 0  # the numbers this rank all-reduced, the first exchange of shapes not counted
+    reduced: int = 0  # the numbers this rank sent to collectives, the first exchange of shapes not counted
 
 
-def _checked_losses(losses: torch.Tensor, lr: float, G: torch.Tensor, n: int) -> None:
-    # As linreg.fit does: a non-finite loss is a DivergenceError naming 2/lambda_max, where the
-    # Hessian is 2 G / n (linreg.hessian).
-    finite = torch.isfinite(losses)
-    if not bool(finite.all()):
-        max_lr = n / float(torch.linalg.eigvalsh(G.double().cpu())[-1])
-        raise DivergenceError(int((~finite).nonzero()[0, 0]) + 1, lr, max_lr)
+def _judged(
+    W: torch.Tensor,
+    b: torch.Tensor,
+    losses: torch.Tensor,
+    y_hat: torch.Tensor | None,
+    loss_after: float,
+    lr: float,
+    epochs: int,
+    method: str,
+    bound: Callable[[], float],
+    stacklevel: int,
+) -> Result:
+    # As linreg.fit does: a non-finite loss raises, a loss that grew is flagged and warned of.
+    max_lr = verdict(losses, loss_after, lr, bound, W.dtype)
+    if max_lr is not None:
+        warnings.warn(unstable_message(lr, max_lr), UnstableWarning, stacklevel=stacklevel + 1)
+    return Result(
+        W=W,
+        b=b,
+        losses=losses,
+        y_hat=y_hat,
+        loss_after=loss_after,
+        lr=lr,
+        epochs=epochs,
+        method=method,
+        device=W.device,
+        dtype=W.dtype,
+        diverging=max_lr is not None,
+        max_stable_lr=max_lr,
+    )
+
+
+def _bound(s: Stats) -> Callable[[], float]:
+    # 2 / lambda_max of the Hessian 2 G / n (linreg.hessian), G from the statistics
+    return lambda: s.n / float(torch.linalg.eigvalsh(s.G)[-1])
 
 
 def _from_stats(
     s: Stats, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, X: torch.Tensor | None = None
 ) -> Result:
     losses, before, theta = descend(s, torch.cat([W.detach(), b.detach()[None, :]]), lr, epochs)
-    _checked_losses(losses[:-1], lr, s.G, s.n)
     y_hat = predict(X, before[:-1], before[-1]) if X is not None and epochs else None
-    return Result(
-        theta[:-1],
-        theta[-1],
-        losses[:-1],
-        y_hat,
-        float(losses[-1]),
-        lr,
-        epochs,
-        "sufficient",
-        W.device,
-        W.dtype,
+    return _judged(
+        theta[:-1], theta[-1], losses[:-1], y_hat, float(losses[-1]), lr, epochs, "sufficient", _bound(s), 3
     )
+
+
+def _pair(k: int, chunk: object) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(chunk, tuple | list) or len(chunk) != 2:
+        what = (
+            f"a {len(chunk)}-{type(chunk).__name__}"
+            if isinstance(chunk, tuple | list)
+            else type(chunk).__name__
+        )
+        raise TypeError(f"chunk {k}: each chunk must be a pair (X, y), got {what}; yield (X, y) tuples")
+    return chunk[0], chunk[1]
 
 
 def fit_chunks(
@@ -76,6 +107,10 @@ def fit_chunks(
 ) -> Result:
     """Gradient descent on all the rows of ``chunks``, read once; ``y_hat`` is None (no rows are kept).
 
+    Each chunk is a pair ``(X, y)``; their centred statistics are merged pairwise
+    (:meth:`linreg.sufficient.Stats.__add__`). Divergence is judged as :func:`linreg.train.fit`
+    judges it: ``DivergenceError`` or ``diverging`` with an :class:`linreg.train.UnstableWarning`.
+
     Examples
     --------
     >>> from linreg import fit, init_params, make_data
@@ -85,8 +120,14 @@ def fit_chunks(
     Final Loss: 0.0007
     """
     lr, epochs = checks.learning_rate(lr), checks.epochs(epochs)
+    if isinstance(chunks, torch.Tensor) or not isinstance(chunks, Iterable):
+        raise TypeError(
+            f"chunks must be an iterable of (X, y) pairs, got {type(chunks).__name__}; "
+            "for one tensor, pass [(X, y)] or call linreg.fit"
+        )
     total = None
-    for k, (X, y) in enumerate(chunks):
+    for k, chunk in enumerate(chunks):
+        X, y = _pair(k, chunk)
         try:
             checks.problem(X, y, W, b)
         except (ValueError, TypeError) as error:
@@ -138,6 +179,7 @@ def fit_sharded(
 
     n = sum(rows for _, rows, _ in everyone) * D_out  # the entries the loss averages over
     reduced = 0
+    X, y = X.detach(), y.detach()
 
     def all_reduce(*parts: torch.Tensor) -> list[torch.Tensor]:
         # One collective for several sums: each part comes back summed over the ranks.
@@ -149,13 +191,28 @@ def fit_sharded(
             t.reshape(p.shape) for t, p in zip(flat.split([p.numel() for p in parts]), parts, strict=True)
         ]
 
+    def merged(local: Stats) -> Stats:
+        # Every rank's centred statistics, gathered, then merged pairwise in rank order: the same
+        # bits on every rank (sums of co-moments about different means would not be centred).
+        nonlocal reduced
+        parts = (local.mean_x, local.mean_y, local.Sxx, local.Sxy, local.Syy)
+        flat = torch.cat([p.reshape(-1) for p in parts])
+        gathered = [torch.empty_like(flat) for _ in everyone]
+        dist.all_gather(gathered, flat)
+        reduced += flat.numel()
+        sizes = [p.numel() for p in parts]
+        each = [
+            Stats(rows, *(t.reshape(p.shape) for t, p in zip(theirs.split(sizes), parts, strict=True)))
+            for (_, rows, _), theirs in zip(everyone, gathered, strict=True)
+        ]
+        return merge(each)
+
     if method == "sufficient":
-        local = stats(X, y)
-        G, c, yy = all_reduce(local.G, local.c, local.yy)
-        result = _from_stats(Stats(G, c, yy, n), W, b, lr, epochs, X)
+        result = _from_stats(merged(stats(X, y)), W, b, lr, epochs, X)
         return Sharded(**vars(result), reduced=reduced)
 
-    W, b, y_hat, losses = W.detach(), b.detach(), None, []
+    W, b, y_hat = W.detach(), b.detach(), None
+    losses = Losses(epochs, X)
     for _ in range(epochs):
         if method == "analytic":
             y_hat = predict(X, W, b)
@@ -169,11 +226,15 @@ def fit_sharded(
             (squares / n).backward()
             dW, db, RR = all_reduce(W_.grad, b_.grad, squares)  # type: ignore[arg-type]
             W, b = W - lr * dW, b - lr * db
-        losses.append(RR / n)
-    trace = torch.stack(losses) if losses else X.new_empty(0)
-    if not bool(torch.isfinite(trace).all()):
-        local = stats(X, y)
-        _checked_losses(trace, lr, all_reduce(local.G)[0], n)
+        # the losses are sums over every rank: every rank stops at the same epoch
+        if losses.append(RR / n):
+            break
+    trace = losses.trace()
     (after,) = all_reduce(((predict(X, W, b) - y) ** 2).sum())
     y_hat = None if y_hat is None else y_hat.detach()
-    return Sharded(W, b, trace, y_hat, float(after) / n, lr, epochs, method, X.device, X.dtype, reduced)
+
+    def bound() -> float:
+        return _bound(merged(stats(X, y)))()  # every rank reaches here, or none: the losses agree
+
+    result = _judged(W, b, trace, y_hat, float(after) / n, lr, epochs, method, bound, 2)
+    return Sharded(**vars(result), reduced=reduced)

@@ -9,7 +9,7 @@ sweep is for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -87,7 +87,8 @@ def sweep(
     :math:`W \leftarrow W - \eta \nabla_W \mathcal{L}`,
     :math:`b \leftarrow b - \eta \nabla_b \mathcal{L}`; the learning rates are one more
     tensor axis, so all runs advance together. Unlike :func:`linreg.train.fit`, divergence
-    does not raise: see :attr:`Sweep.diverged` and :attr:`Sweep.unstable`.
+    neither raises nor warns: runs above the bound are what a sweep is for, so each run is
+    flagged instead, by :attr:`Sweep.diverged` (measured) and :attr:`Sweep.unstable` (predicted).
 
     Parameters
     ----------
@@ -120,9 +121,15 @@ def sweep(
     """
     _, D_in, D_out = checks.problem(X, y, W, b)
     epochs = checks.epochs(epochs)
-    values = lrs.tolist() if isinstance(lrs, torch.Tensor) else list(lrs)
+    X, y = X.detach(), y.detach()
     if isinstance(lrs, torch.Tensor) and lrs.ndim != 1:
         raise ValueError(f"lrs must be one-dimensional, got shape {tuple(lrs.shape)}")
+    if isinstance(lrs, str) or not isinstance(lrs, Iterable):
+        raise TypeError(
+            f"lrs must be a sequence of learning rates or a 1-D tensor, got {type(lrs).__name__} {lrs!r}; "
+            f"for one learning rate pass [{lrs!r}], or call linreg.fit"
+        )
+    values = lrs.tolist() if isinstance(lrs, torch.Tensor) else list(lrs)
     if not values:
         raise ValueError("lrs must hold at least one learning rate")
     exact = torch.tensor([checks.learning_rate(v) for v in values], dtype=torch.float64)
