@@ -31,6 +31,7 @@ TIMEOUT = datetime.timedelta(seconds=60)
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line's options: the problem's sizes and seed, lr, epochs, method, device, dtype."""
     p = argparse.ArgumentParser(
         prog="linreg",
         description="Linear regression by full-batch gradient descent; prints the seed notebook's report.",
@@ -75,6 +76,7 @@ def train(args: argparse.Namespace, device: str) -> tuple[Data, torch.Tensor, to
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Train and print the seed's report (rank 0 under torchrun); return the exit status: 0, 1 or 2."""
     args = parser().parse_args(argv)
     device, launched = args.device, dist.is_torchelastic_launched() and not dist.is_initialized()
     speaks = not launched or os.environ.get("RANK", "0") == "0"  # every rank trains, rank 0 reports

@@ -55,7 +55,7 @@ def gradients(
     .. math::
 
         \nabla_W \mathcal{L} = \tfrac{2}{N D_\text{out}} X^\top (XW + b - y), \qquad
-        \nabla_b \mathcal{L} = \tfrac{2}{N D_\text{out}} \mathbf{1}^\top (XW + b - y)
+        \nabla_b \mathcal{L} = \tfrac{2}{N D_\text{out}} (XW + b - y)^\top \mathbf{1}
 
     Examples
     --------

@@ -108,7 +108,7 @@ def fit_chunks(
     """Gradient descent on all the rows of ``chunks``, read once; ``y_hat`` is None (no rows are kept).
 
     Each chunk is a pair ``(X, y)``; their centred statistics are merged pairwise
-    (:meth:`linreg.sufficient.Stats.__add__`). Divergence is judged as :func:`linreg.train.fit`
+    (``+`` of :class:`linreg.sufficient.Stats`). Divergence is judged as :func:`linreg.train.fit`
     judges it: ``DivergenceError`` or ``diverging`` with an :class:`linreg.train.UnstableWarning`.
 
     Examples

@@ -61,7 +61,7 @@ class Sweep:
 
     @property
     def unstable(self) -> torch.Tensor:
-        r"""Whether each run's ``lr`` is above :math:`2/\lambda_\text{max}`: its error grows without bound."""
+        r"""Whether each run's ``lr`` is above :math:`2/\lambda_\text{max}`, where its error grows."""
         return self.lrs > self.max_stable_lr
 
     def index(self, lr: float) -> int:
