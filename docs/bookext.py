@@ -344,6 +344,9 @@ def _katex_server(app: Any) -> None:
 def _wheel(app: Any) -> None:
     # The wheel of the linreg that built these pages, published with them: the notebooks install it.
     if app.builder.format == "html":
+        # A failed execution's report (myst-nb's reports/, tracebacks with this machine's paths)
+        # outlives the failure in the output folder: a build starts without the old ones.
+        shutil.rmtree(Path(app.outdir) / "reports", ignore_errors=True)
         out = Path(app.outdir) / "dist"
         shutil.rmtree(out, ignore_errors=True)
         done = subprocess.run(

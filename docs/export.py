@@ -7,6 +7,7 @@ Made from the notebook myst-nb executed (``jupyter_execute/<page>.ipynb``) and i
 - figures keep their PNG (the page's themed SVG needs the page's stylesheet);
 - text marked ``[...]{.lr-site-only}`` (what needs the site: the explorer's slider) goes;
 - the markdown loses MyST: glued values become their text, equation references their
+  numbers (linked to the page that holds the equation, when it is another),
   numbers, margin notes quotes, and links to other pages point at the site;
 - a first code cell installs what the notebook needs and a reader may lack: the wheel of
   linreg published with the site, and matplotlib where it plots.
@@ -62,7 +63,7 @@ def markdown(text: str, values: dict[str, str], equation: Any, site: str) -> str
                 raise ValueError(f"the page glues no {key!r} (did a cell fail?)")
             return shown(values[key], spec)
         if name == "eq":
-            return f"({equation(body)})"
+            return equation(body, reference=True)
         if name == "math":
             return f"${body}$"
         if name in ("py:func", "py:class", "py:mod", "mod", "func", "class"):
@@ -192,8 +193,20 @@ def write_notebook(app: Any, page: str) -> str:
     math = app.env.get_domain("math")
     wheel = next((Path(app.outdir) / "dist").glob("linreg-*.whl")).name
     site = app.config.html_baseurl or app.config.book_site_url
+    # The page of each equation, from the previews' store (bookext): a reference to another
+    # page's equation links there, since the notebook holds only this page.
+    home = {label: doc for doc, eqs in getattr(app.env, "book_equations", {}).items() for label in eqs}
+
+    def equation(label: str, reference: bool = False) -> str:
+        number = str(math.get_equation_number_for(label))
+        if not reference:
+            return number
+        if home.get(label, page) == page:
+            return f"({number})"
+        return f"[({number})]({site}{home[label]}.html#equation-{label})"
+
     for folder, keep in (("_sources", True), ("notebooks", False)):
-        notebook = runnable(nb, page, values, math.get_equation_number_for, site, f"{site}dist/{wheel}", keep)
+        notebook = runnable(nb, page, values, equation, site, f"{site}dist/{wheel}", keep)
         target = Path(app.outdir) / folder / f"{page}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)

@@ -78,13 +78,13 @@ def test_inputs_that_require_grad_are_not_touched_and_nothing_stays_on_a_graph(m
     assert not fit_chunks([(Xg, yg)], Wg, bg).W.requires_grad
 
 
+def torchrun(processes: int, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [*TORCHRUN, f"--nproc-per-node={processes}", "-m", "linreg", *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
 def test_three_processes_for_two_rows_is_one_clear_error_exit_2():
-    done = subprocess.run(
-        [*TORCHRUN, "--nproc-per-node=3", "-m", "linreg", "-N", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = torchrun(3, "-N", "2")
     assert done.stderr.count("linreg: error: N=2 is fewer rows than processes (3)") == 1  # rank 0 alone
     assert "X must not be empty" not in done.stderr
     assert done.stderr.count("exitcode  : 2") >= 1  # the ranks' status, in torchrun's summary
@@ -93,12 +93,7 @@ def test_three_processes_for_two_rows_is_one_clear_error_exit_2():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="asks for CUDA where there is none")
 def test_torchrun_asking_for_cuda_without_it_is_one_clear_error_exit_2():
-    done = subprocess.run(
-        [*TORCHRUN, "--nproc-per-node=2", "-m", "linreg", "--device", "cuda"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = torchrun(2, "--device", "cuda")
     assert done.stderr.count("linreg: error: device 'cuda' was asked for, but CUDA is not available") == 1
     assert done.stderr.count("exitcode  : 2") >= 1
     assert "linreg/cli.py" not in done.stderr

@@ -67,6 +67,9 @@ def test_every_page_with_code_has_a_notebook_without_the_build(book: Path) -> No
                 )
         code = [c for c in nb.cells[2:] if c.cell_type == "code"]
         assert all(c.execution_count for c in code), f"{page}: a code cell without its outputs"
+    # A reference to another page's equation links to it: the notebook holds only its own page.
+    checks = " ".join(c.source for c in found["checks"].cells if c.cell_type == "markdown")
+    assert f"[(4)]({HOSTED}math.html#equation-eq-grads)" in checks
 
 
 def test_the_download_menu_offers_only_what_runs_anywhere(book: Path) -> None:

@@ -6,7 +6,8 @@ The loss and its gradients depend on the data only through sums over rows
 :func:`fit_chunks`
     One pass over an iterable of ``(X, y)`` chunks (a ``torch.utils.data.DataLoader``, a
     generator reading a file) adds up the statistics; the epochs then run on them. Memory:
-    one chunk, plus :math:`(D_\text{in}+1)^2` numbers, whatever ``N`` is.
+    one chunk, plus the statistics, :math:`D_\text{in}^2 + D_\text{in} D_\text{out} + D_\text{in}
+    + D_\text{out} + 1` numbers, whatever ``N`` is.
 :func:`fit_sharded`
     Each process of a ``torch.distributed`` group (started by ``torchrun``) holds some rows.
     ``method="sufficient"`` gathers every rank's centred statistics once and merges them in rank
@@ -20,7 +21,6 @@ sums taken in another order round differently.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -30,7 +30,7 @@ import torch.distributed as dist
 from linreg import checks
 from linreg.model import predict
 from linreg.sufficient import Stats, descend, merge, stats
-from linreg.train import METHODS, Losses, Result, UnstableWarning, unstable_message, verdict
+from linreg.train import METHODS, Losses, Result, _judged
 
 
 @dataclass(frozen=True)
@@ -38,38 +38,6 @@ class Sharded(Result):
     """A :class:`linreg.train.Result` of :func:`fit_sharded`; ``y_hat`` holds this rank's rows only."""
 
     reduced: int = 0  # the numbers this rank sent to collectives, the first exchange of shapes not counted
-
-
-def _judged(
-    W: torch.Tensor,
-    b: torch.Tensor,
-    losses: torch.Tensor,
-    y_hat: torch.Tensor | None,
-    loss_after: float,
-    lr: float,
-    epochs: int,
-    method: str,
-    bound: Callable[[], float],
-    stacklevel: int,
-) -> Result:
-    # As linreg.fit does: a non-finite loss raises, a loss that grew is flagged and warned of.
-    max_lr = verdict(losses, loss_after, lr, bound, W.dtype)
-    if max_lr is not None:
-        warnings.warn(unstable_message(lr, max_lr), UnstableWarning, stacklevel=stacklevel + 1)
-    return Result(
-        W=W,
-        b=b,
-        losses=losses,
-        y_hat=y_hat,
-        loss_after=loss_after,
-        lr=lr,
-        epochs=epochs,
-        method=method,
-        device=W.device,
-        dtype=W.dtype,
-        diverging=max_lr is not None,
-        max_stable_lr=max_lr,
-    )
 
 
 def _bound(s: Stats) -> Callable[[], float]:

@@ -154,7 +154,7 @@ def unstable_message(lr: float, max_lr: float) -> str:
 
 @dataclass(frozen=True)
 class Result:
-    """What a run of :func:`fit` produced, and what was run.
+    r"""What a run of :func:`fit` produced, and what was run.
 
     ``losses[i]`` is the loss of epoch ``i + 1``, computed before that epoch's update.
     ``final_loss`` and ``y_hat`` belong to the last epoch, before its update: they are
@@ -263,7 +263,8 @@ def fit(
     overflows, :class:`DivergenceError` is raised, within ``CHECK_EVERY`` epochs of the first
     non-finite loss. Between :math:`1/\lambda_\text{max}` and :math:`2/\lambda_\text{max}` the
     run converges, the error along that eigenvector changing sign every epoch, and the loss
-    still falls every epoch: such a run is neither flagged nor warned of.
+    never rises (in exact arithmetic it falls every epoch; in float32 it can reach 0 and stay):
+    such a run is neither flagged nor warned of.
 
     Raises
     ------
@@ -299,20 +300,37 @@ def fit(
         # the one number they compute by cancelling (it is Syy less what W* explains). The loss of
         # the returned W and b, measured on the rows, anchors it instead: no extra pass over X.
         trace = trace + (loss_after - losses.after)
-    bound = verdict(trace, loss_after, lr, lambda: max_stable_lr(X, D_out), X.dtype)
-    if bound is not None:
-        warnings.warn(unstable_message(lr, bound), UnstableWarning, stacklevel=2)
+    bound = lambda: max_stable_lr(X, D_out)  # noqa: E731
+    return _judged(W_out, b_out, trace, y_hat, loss_after, lr, epochs, method, bound, stacklevel=2)
+
+
+def _judged(
+    W: torch.Tensor,
+    b: torch.Tensor,
+    losses: torch.Tensor,
+    y_hat: torch.Tensor | None,
+    loss_after: float,
+    lr: float,
+    epochs: int,
+    method: str,
+    bound: Callable[[], float],
+    stacklevel: int,
+) -> Result:
+    """The run as a :class:`Result`, judged: a loss that grew is flagged and warned of (see fit)."""
+    max_lr = verdict(losses, loss_after, lr, bound, W.dtype)
+    if max_lr is not None:
+        warnings.warn(unstable_message(lr, max_lr), UnstableWarning, stacklevel=stacklevel + 1)
     return Result(
-        W=W_out,
-        b=b_out,
-        losses=trace,
+        W=W,
+        b=b,
+        losses=losses,
         y_hat=y_hat,
         loss_after=loss_after,
         lr=lr,
         epochs=epochs,
         method=method,
-        device=X.device,
-        dtype=X.dtype,
-        diverging=bound is not None,
-        max_stable_lr=bound,
+        device=W.device,
+        dtype=W.dtype,
+        diverging=max_lr is not None,
+        max_stable_lr=max_lr,
     )
