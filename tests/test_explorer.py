@@ -122,6 +122,37 @@ def test_above_the_stability_bound_the_figure_says_it_diverges(page, seen, site)
     assert_clean(seen)
 
 
+def test_each_diverging_run_says_which_of_its_curve_and_path_leave_their_plots(page, seen, site):
+    # From the embedded runs: the curve leaves when a loss is above the axis's top decade, the
+    # path when a point is outside the window; the status must name exactly those.
+    data = open_explorer(page, site)
+    top, window = 10 ** data["loss_decades"][1], data["window"]
+    slider = page.locator(SLIDER)
+    slider.focus()
+    page.keyboard.press("End")
+    said = set()
+    for k in range(len(data["lrs"]) - 1, -1, -1):
+        losses = data["losses"][k]
+        if data["regime"][k] == "diverging" and None not in losses:
+            curve = any(v > top for v in losses)
+            path = any(
+                not (window["W"][0] <= w <= window["W"][1] and window["b"][0] <= b <= window["b"][1])
+                for w, b in zip(data["W"][k], data["b"][k], strict=True)
+            )
+            status = page.locator(".lr-explorer-status").text_content()
+            expected = {
+                (True, True): "The curve and the path leave their plots",
+                (True, False): "The curve leaves its plot",
+                (False, True): "The path leaves its plot",
+            }.get((curve, path))
+            for phrase in ("The curve and the path leave", "The curve leaves", "The path leaves"):
+                assert (phrase in status) == bool(expected and expected.startswith(phrase)), (k, status)
+            said.add(expected)
+        page.keyboard.press("ArrowLeft")
+    assert "The path leaves its plot" in said  # the case the status once got wrong is among them
+    assert_clean(seen)
+
+
 def test_at_phone_width_the_figure_fits(page, seen, site):
     open_explorer(page, site, width=390)
     widths = page.evaluate(
