@@ -132,7 +132,11 @@ def test_two_ranks_end_on_one_result_that_follows_fit(two_ranks, method):
     assert ranks[0]["losses"] == ranks[1]["losses"]
     assert [r["rows"] for r in ranks] == [6, 6]
     torch.testing.assert_close(torch.tensor(ranks[0]["W"]), ref.W, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(torch.tensor(ranks[0]["losses"]), ref.losses, rtol=1e-4, atol=1e-6)
+    # Without the rows, the statistics' least loss is a difference of sums held to float32's
+    # digits: the losses agree to float32's rounding of the first loss, not of the last (another
+    # CPU's kernels gave 4.7e-6 here, 1.7e-7 of the first loss).
+    atol = 1e-6 * float(ref.losses[0])
+    torch.testing.assert_close(torch.tensor(ranks[0]["losses"]), ref.losses, rtol=1e-4, atol=atol)
 
 
 def test_torchrun_prints_the_seeds_report_from_two_processes():
