@@ -151,7 +151,8 @@ def test_float32_statistics_of_diabetes_keep_float32s_digits(diabetes):
     s32, s64 = stats(X.float(), y.float()), stats(X.float().double(), y.float().double())
     for name in ("Sxx", "Sxy"):
         ours, exact = getattr(s32, name).double(), getattr(s64, name)
-        assert float((ours - exact).abs().max() / exact.abs().max()) < 5e-7
+        # 2e-7 here; one uncentred float32 product gave 2.6e-6: a margin for other CPUs' kernels
+        assert float((ours - exact).abs().max() / exact.abs().max()) < 1e-6
 
 
 def test_max_stable_lr_reads_d_out_from_y_on_linnerud():
