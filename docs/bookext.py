@@ -127,10 +127,15 @@ def _configure(app: Any, config: Any) -> None:
     config.html_static_path.append(str(static))
 
 
+def notebook_site(config: Any) -> str:
+    """The site the runnable notebooks link and install linreg from: this build's address, or
+    the hosted book where a local build has none (never a path of the building machine)."""
+    return str(config.html_baseurl or config.book_site_url)
+
+
 def _wheel_site(app: Any, config: Any) -> None:
     # Where the runnable notebooks install linreg from (export.py), for the pages that say so.
-    site = config.html_baseurl or config.book_site_url
-    config.myst_substitutions = {**config.myst_substitutions, "wheel_site": f"<{site}dist/>"}
+    config.myst_substitutions = {**config.myst_substitutions, "wheel_site": f"<{notebook_site(config)}dist/>"}
 
 
 def _math_keeps_its_punctuation(app: Any, doctree: Any, docname: str) -> None:

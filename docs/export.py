@@ -7,8 +7,8 @@ Made from the notebook myst-nb executed (``jupyter_execute/<page>.ipynb``) and i
 - figures keep their PNG (the page's themed SVG needs the page's stylesheet);
 - text marked ``[...]{.lr-site-only}`` (what needs the site: the explorer's slider) goes;
 - the markdown loses MyST: glued values become their text, equation references their
-  numbers (linked to the page that holds the equation, when it is another),
-  numbers, margin notes quotes, and links to other pages point at the site;
+  numbers (linked to the page that holds the equation, when it is another), margin notes
+  quotes, and links to other pages point at the site;
 - a first code cell installs what the notebook needs and a reader may lack: the wheel of
   linreg published with the site, and matplotlib where it plots.
 
@@ -30,6 +30,8 @@ from typing import Any
 
 import nbformat
 from jupyter_cache import get_cache
+
+from bookext import notebook_site
 
 ROLE = re.compile(r"(?<!`)\{([\w:-]+)\}`([^`]*)`")
 
@@ -181,8 +183,8 @@ def plain(output: Any) -> Any:
     return output
 
 
-def write_notebook(app: Any, page: str) -> str:
-    """Write the page's two runnable notebooks; return the download's path under ``_sources``."""
+def write_notebook(app: Any, page: str) -> None:
+    """Write the page's two runnable notebooks, ``_sources/<page>.ipynb`` and ``notebooks/<page>.ipynb``."""
     executed = Path(app.env.mystnb_config.output_folder)
     nb = nbformat.read(executed / f"{page}.ipynb", as_version=4)
     if not any(c.get("outputs") for c in nb.cells) and app.config.nb_execution_mode == "cache":
@@ -192,7 +194,7 @@ def write_notebook(app: Any, page: str) -> str:
     values = glued(executed, page)
     math = app.env.get_domain("math")
     wheel = next((Path(app.outdir) / "dist").glob("linreg-*.whl")).name
-    site = app.config.html_baseurl or app.config.book_site_url
+    site = notebook_site(app.config)
     # The page of each equation, from the previews' store (bookext): a reference to another
     # page's equation links there, since the notebook holds only this page.
     home = {label: doc for doc, eqs in getattr(app.env, "book_equations", {}).items() for label in eqs}
@@ -210,4 +212,3 @@ def write_notebook(app: Any, page: str) -> str:
         target = Path(app.outdir) / folder / f"{page}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
-    return f"{page}.ipynb"
