@@ -36,6 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sphinx.application import Sphinx
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # What the pages' outputs depend on besides their own cells.
@@ -251,56 +253,32 @@ def _equation_previews(app: Any, doctree: Any, docname: str) -> None:
             ref.replace_self(nodes.inline("", "", ref.deepcopy(), preview, classes=["lr-eqref"]))
 
 
-def _runnable(app: Any, pagename: str, doctree: Any) -> bool:
-    meta = app.env.metadata.get(pagename, {})
-    runnable = str(meta.get("runnable", "true")).lower() != "false"
-    return doctree is not None and "kernelspec" in meta and runnable
+def _runnable(app: Sphinx, docname: str) -> bool:
+    # A page that executes (a kernel in its front matter) and does not opt out (`runnable: false`).
+    meta = app.env.metadata.get(docname, {})
+    return "kernelspec" in meta and str(meta.get("runnable", "true")).lower() != "false"
 
 
-def _notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The download menu (the theme's, priority 501) offers the page's runnable notebook.
-    if _runnable(app, pagename, doctree):
-        context["ipynb_source"] = f"{pagename}.ipynb"
+def _downloads(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    # What the page's download menu (_templates/lr-downloads.html) offers: what runs anywhere.
+    offered = []
+    if doctree is not None and _runnable(app, pagename):
+        url = context["pathto"](f"_sources/{pagename}.ipynb", 1)
+        offered.append((url, ".ipynb", "download-notebook-button", "This page as a notebook", "fas fa-code"))
+    if pdf := app.config.book_pdf_url:
+        url = pdf if "://" in pdf else context["pathto"](pdf, 1)
+        offered.append((url, ".pdf", "download-pdf-button", "The whole book as a PDF", "fas fa-file-pdf"))
+    context["lr_downloads"] = offered
 
 
-def _write_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # Written after the theme's launch buttons (501), which copy the executed notebook, build-only
-    # cells and all, to the same _sources path when a repository is configured.
-    from sphinx.util import logging
-
+def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    # Once every page is written (and the theme's launch buttons have copied myst-nb's executed
+    # notebooks to _sources/), each runnable page's notebook, from the page as Sphinx resolved it.
     from export import write_notebook
 
-    if _runnable(app, pagename, doctree):
-        try:
-            write_notebook(app, pagename)
-        except (ValueError, KeyError, OSError) as error:
-            logging.getLogger(__name__).warning(
-                f"{pagename}: no runnable notebook: {error}", location=pagename
-            )
-
-
-def _pdf_button(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    # The download menu offers what runs anywhere: the notebook, and the book's PDF where the theme
-    # would open the print dialog; not the page's source, whose build-only cells run nowhere else.
-    dropped = ("download-pdf-button", "download-source-button")
-    for group in context.get("header_buttons", []):
-        if group.get("label") == "download-buttons":
-            group["buttons"] = [b for b in group["buttons"] if b.get("label") not in dropped]
-            if app.config.book_pdf_url:
-                pdf = app.config.book_pdf_url
-                url = pdf if "://" in pdf else context["pathto"](pdf, 1)
-                group["buttons"].append(
-                    {
-                        "type": "link",
-                        "url": url,
-                        "text": ".pdf",
-                        "label": "download-pdf-button",
-                        "tooltip": "The whole book as a PDF",
-                        "icon": "fas fa-file-pdf",
-                    }
-                )
-    if "header_buttons" in context:  # a menu left with nothing to offer is no menu
-        context["header_buttons"] = [g for g in context["header_buttons"] if g.get("buttons", True)]
+    if exception is None and app.builder.format == "html":
+        for docname in sorted(d for d in app.env.found_docs if _runnable(app, d)):
+            write_notebook(app, docname, app.env.get_and_resolve_doctree(docname, app.builder))
 
 
 def _katex_server(app: Any) -> None:
@@ -410,9 +388,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-updated", _referring_pages)
     app.connect("doctree-resolved", _provenance)
     app.connect("doctree-resolved", _equation_previews)
-    app.connect("html-page-context", _notebook, priority=500)
-    app.connect("html-page-context", _write_notebook, priority=502)
-    app.connect("html-page-context", _pdf_button, priority=502)
+    app.connect("html-page-context", _downloads)
+    app.connect("build-finished", _write_notebooks)
     app.connect("builder-inited", _katex_server, priority=900)  # after sphinxcontrib-katex's
     # env_version: a saved environment of another layout of the equation store is read afresh.
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

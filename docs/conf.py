@@ -21,12 +21,13 @@ extensions = [
     "sphinx.ext.napoleon",  # which are numpy-style
     "sphinx.ext.doctest",  # reader-facing examples are run by `-b doctest`
     "sphinx_copybutton",
-    "sphinx_codeautolink",  # names in code cells link to their API entries
     "sphinxcontrib.katex",  # math rendered to HTML when the book is built, not in the browser
     "sphinxext.opengraph",  # a meta description per page, from its opening lines
     # The theme's `margin` directive is registered by its setup(), which only the html
     # builder runs for a theme: as an extension it is known to `-b doctest` too.
     "sphinx_book_theme",
+    "sphinx_exercise",  # exercises and their solutions, numbered, in the pages, the PDF and notebooks
+    "sphinx_togglebutton",  # a solution is closed until the reader opens it (`:class: dropdown`)
     "bookext",
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "*.ipynb"]
@@ -107,8 +108,6 @@ napoleon_use_param = False
 napoleon_preprocess_types = False
 # Dataclass fields (Result.losses, Data.X) are part of the API even without a docstring.
 autodoc_default_options = {"undoc-members": True}
-codeautolink_concat_default = True  # a name defined in one cell links in the next ones too
-codeautolink_warn_on_missing_inventory = False  # torch has no inventory offline: its names stay plain
 
 # -- Meta description: the page's opening, for search results and link previews.
 ogp_site_url = html_baseurl
@@ -129,6 +128,7 @@ latex_elements = {"printindex": "", "sphinxsetup": "verbatimwrapslines=true, ver
 # -- Theme.
 html_theme = "sphinx_book_theme"
 # The pages' sources hold build-only cells: the site offers their runnable notebooks instead.
+templates_path = ["_templates"]
 html_copy_source = False
 html_show_sourcelink = False
 html_title = "Linear regression by gradient descent"
@@ -139,7 +139,10 @@ html_context = {"default_mode": "auto"}
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
-    "use_download_button": True,  # the page's source, its runnable notebook and the PDF
+    # The theme's menu offers the page's source (build-only cells and all) and the print dialog:
+    # ours (bookext, _templates/lr-downloads.html) offers the runnable notebook and the PDF.
+    "use_download_button": False,
+    "article_header_end": ["article-header-buttons.html", "lr-downloads.html"],
     "use_sidenotes": True,  # footnotes become margin notes
     # Repository, edit and launch buttons where the repository is known: Read the Docs says,
     # or LINREG_REPOSITORY_URL for a local build.

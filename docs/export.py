@@ -1,21 +1,20 @@
 """A page of the book as a notebook that runs anywhere: what the reader saw, nothing of the build.
 
-Made from the notebook myst-nb executed (``jupyter_execute/<page>.ipynb``) and its glued values:
+Made from the page as Sphinx resolved it (the doctree the HTML was written from), so a glued
+value is its text, a reference its number or link, a directive its rendered content: whatever
+the book can render, its notebook holds, and what has no markdown form falls back to its text.
 
-- code cells the page hides (``remove-cell``) go; a cell that shows only its output
-  (``remove-input``) becomes a markdown cell holding that output (a table, or a picture);
-- figures keep their PNG (the page's themed SVG needs the page's stylesheet);
-- text marked ``[...]{.lr-site-only}`` (what needs the site: the explorer's slider) goes;
-- the markdown loses MyST: glued values become their text, equation references their
-  numbers (linked to the page that holds the equation, when it is another), margin notes
-  quotes, and links to other pages point at the site;
+- code cells are the cells the page shows; hidden ones (``remove-cell``) are not in the page;
+  a cell that shows only its output (``remove-input``) becomes a markdown cell holding it;
+- admonitions, exercises, solutions and margin notes become quotes under their titles;
+- equations keep their numbers (``\\tag``); links to other pages point at the site;
+- what the page marks ``lr-site-only`` (the explorer's slider) is left out;
 - a first code cell installs what the notebook needs and a reader may lack: the wheel of
   linreg published with the site, and matplotlib where it plots.
 
-Links and the wheel point at the site's address (``html_baseurl``, as on Read the Docs), or at
-the hosted book where a local build has none: never at a path of the machine that built it.
+The outputs come from the notebook myst-nb executed (PNG figures, not the page's themed SVG).
 Two copies: ``_sources/<page>.ipynb`` (the download button: outputs kept) and
-``notebooks/<page>.ipynb`` under the site (outputs cleared), which ``make notebooks`` commits as
+``notebooks/<page>.ipynb`` (outputs cleared), which ``make notebooks`` commits as
 ``docs/<page>.ipynb`` for the launch buttons.
 """
 
@@ -23,77 +22,143 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
+import posixpath
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from docutils import nodes
 from jupyter_cache import get_cache
+from sphinx.application import Sphinx
 
 from bookext import notebook_site
 
-ROLE = re.compile(r"(?<!`)\{([\w:-]+)\}`([^`]*)`")
+SITE_ONLY = {"lr-site-only", "lr-eq-preview", "lr-provenance"}  # what runs only on the site
+SILENT = (nodes.target, nodes.comment, nodes.raw, nodes.substitution_definition, nodes.system_message)
 
 
-def glued(output_folder: Path, page: str) -> dict[str, str]:
-    """The page's glued values, as their text."""
-    path = output_folder / f"{page}.glue.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    return {
-        key: value["data"].get("text/markdown", value["data"].get("text/plain", ""))
-        for key, value in data.items()
-    }
+def quote(blocks: list[str]) -> str:
+    """Markdown blocks as one quote."""
+    return "\n>\n".join("\n".join(f"> {line}".rstrip() for line in b.splitlines()) for b in blocks)
 
 
-def shown(value: str, spec: str) -> str:
-    """A glued value's text with a `{glue:text}` format spec applied, as myst-nb does."""
-    if not spec:
-        return value.strip("'")
-    number = float(value) if "." in value or "e" in value else int(value)
-    return format(number, spec)
+def tags(cell: Any) -> list[str]:
+    return list(cell.metadata.get("tags", []))
 
 
-def markdown(text: str, values: dict[str, str], equation: Any, site: str) -> str:
-    """A page's MyST markdown as plain Jupyter markdown."""
+class Markdown:
+    """A resolved page as markdown blocks, with each code cell of the page where it stands."""
 
-    def role(match: re.Match[str]) -> str:
-        name, body = match.groups()
-        if name in ("glue:text", "glue", "glue:md"):
-            key, _, spec = body.partition(":")
-            if key not in values:
-                raise ValueError(f"the page glues no {key!r} (did a cell fail?)")
-            return shown(values[key], spec)
-        if name == "eq":
-            return equation(body, reference=True)
-        if name == "math":
-            return f"${body}$"
-        if name in ("py:func", "py:class", "py:mod", "mod", "func", "class"):
-            return f"`{body}`"
-        raise ValueError(f"no plain-markdown form for the role {{{name}}} in {match.group(0)!r}")
+    def __init__(self, page: str, site: str) -> None:
+        self.page, self.site = page, site
 
-    text = re.sub(r"\[([^\]]*)\]\{\.lr-site-only\}\s*", "", text, flags=re.S)  # what needs the site
-    text = ROLE.sub(role, text)
-    text = re.sub(
-        r"^\$\$\n(.*?)\n\$\$ \(([\w-]+)\)$",
-        lambda m: f"$$\n{m[1]} \\tag{{{equation(m[2])}}}\n$$",
-        text,
-        flags=re.M | re.S,
-    )
-    text = re.sub(
-        r"^:::\{margin\}\n(.*?)\n:::$",
-        lambda m: "\n".join(f"> {line}" for line in m[1].splitlines()),
-        text,
-        flags=re.M | re.S,
-    )
-    text = re.sub(r"^```\{doctest\}$", "```python", text, flags=re.M)
-    text = re.sub(
-        r"^```\{nb-exec-table\}\n```$", "(The table of executions is on the site's page.)", text, flags=re.M
-    )
-    text = re.sub(r"\]\((\w+)\.md(#[\w-]+)?\)", lambda m: f"]({site}{m[1]}.html{m[2] or ''})", text)
-    if leftover := re.search(r"^(```|:::)\{[\w-]+\}.*$", text, flags=re.M):
-        raise ValueError(f"no plain-markdown form for the directive {leftover.group(0)!r}")
-    return text
+    def url(self, node: nodes.Element) -> str:
+        if "refuri" in node:
+            uri = node["refuri"]
+            if "://" in uri or uri.startswith("mailto:"):
+                return str(uri)
+            if uri.startswith("#"):
+                return f"{self.site}{self.page}.html{uri}"
+            return self.site + posixpath.normpath(posixpath.join(posixpath.dirname(self.page), uri))
+        return f"{self.site}{self.page}.html#{node.get('refid', '')}"
+
+    def inline(self, node: nodes.Node) -> str:
+        if isinstance(node, nodes.Text):
+            return re.sub(r"([\\`*_\[\]<$])", r"\\\1", node.astext().replace("\n", " "))
+        assert isinstance(node, nodes.Element)
+        if SITE_ONLY & set(node["classes"]) or isinstance(node, SILENT):
+            return ""
+        inner = "".join(self.inline(child) for child in node.children)
+        if isinstance(node, nodes.math):
+            return f"${node.astext()}$".replace("\n", " ")
+        if isinstance(node, nodes.literal):
+            text = node.astext().replace("\n", " ")
+            return f"`` {text} ``" if "`" in text else f"`{text}`"
+        if isinstance(node, nodes.strong):
+            return f"**{inner}**"
+        if isinstance(node, nodes.emphasis):
+            return f"*{inner}*"
+        if isinstance(node, nodes.reference):
+            if node.get("refid", "").startswith("equation-"):  # an equation of this page: its number
+                return inner
+            space = " " if inner[:1] == " " else ""
+            return f"{space}[{inner.strip()}]({self.url(node)})"
+        if isinstance(node, nodes.image):
+            return f"![{node.get('alt', '')}]({self.site}_images/{Path(node['uri']).name})"
+        return inner
+
+    def blocks(self, node: nodes.Element, depth: int = 0) -> Iterator[str | nodes.Element]:
+        """Markdown blocks, and each code cell (a myst-nb ``cell`` container) as it comes."""
+        classes = set(node["classes"])
+        if SITE_ONLY & classes or isinstance(node, SILENT):
+            return
+        if isinstance(node, nodes.container) and "cell" in classes:
+            yield node
+        elif isinstance(node, nodes.section):
+            for child in node.children:
+                yield from self.blocks(child, depth + 1)
+        elif isinstance(node, nodes.title):
+            yield "#" * max(depth, 1) + " " + self.inline(node)
+        elif isinstance(node, nodes.math_block):
+            tag = f" \\tag{{{node['number']}}}" if node.get("number") else ""
+            yield f"$$\n{node.astext().strip()}{tag}\n$$"
+        elif isinstance(node, nodes.literal_block | nodes.doctest_block):
+            language = "python" if isinstance(node, nodes.doctest_block) else node.get("language", "")
+            yield f"```{language.replace('ipython3', 'python')}\n{node.astext()}\n```"
+        elif isinstance(node, nodes.table):
+            yield self.table(node)
+        elif isinstance(node, nodes.bullet_list | nodes.enumerated_list):
+            yield from self.items(node, depth)
+        elif isinstance(node, nodes.Admonition | nodes.sidebar | nodes.topic | nodes.block_quote):
+            yield from self.quoted(node, depth)
+        elif isinstance(node, nodes.TextElement):
+            yield self.inline(node).strip()
+        else:  # any other element: what it holds
+            for child in node.children:
+                if isinstance(child, nodes.Element):
+                    yield from self.blocks(child, depth)
+
+    def items(self, node: nodes.Element, depth: int) -> Iterator[str | nodes.Element]:
+        for n, item in enumerate(node.children, start=1):
+            mark = f"{n}. " if isinstance(node, nodes.enumerated_list) else "- "
+            texts = [b for b in self.blocks(item, depth) if isinstance(b, str)]
+            lines = "\n\n".join(texts).splitlines() or [""]
+            yield "\n".join([mark + lines[0], *(" " * len(mark) + line for line in lines[1:])])
+
+    def quoted(self, node: nodes.Element, depth: int) -> Iterator[str | nodes.Element]:
+        # A note, an exercise, its solution, a margin note: one quote under its title (a code
+        # cell inside, as in a solution, ends the quote and a new one follows it).
+        name, lines = node.__class__.__name__, []
+        untitled = node.next_node(nodes.title) is None
+        if isinstance(node, nodes.Admonition) and name != "admonition" and untitled:
+            lines.append(f"**{name.capitalize()}**")
+        for child in node.children:
+            if isinstance(child, nodes.title):
+                inner: Iterable[str | nodes.Element] = [f"**{self.inline(child)}**"]
+            else:
+                inner = self.blocks(child, depth) if isinstance(child, nodes.Element) else []
+            for block in inner:
+                if isinstance(block, str):
+                    lines += [block] if block.strip("* ") else []
+                    continue
+                if lines:
+                    yield quote(lines)
+                lines = []
+                yield block
+        if lines:
+            yield quote(lines)
+
+    def table(self, node: nodes.Element) -> str:
+        rows = [
+            [self.inline(entry).replace("|", "\\|") or " " for entry in row.findall(nodes.entry)]
+            for row in node.findall(nodes.row)
+        ]
+        head = next(node.findall(nodes.thead), None)
+        header = rows.pop(0) if head is not None else [" "] * len(rows[0])
+        lines = [header, ["---"] * len(header), *rows]
+        return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
 def output_as_markdown(cell: Any) -> Any:
@@ -103,11 +168,8 @@ def output_as_markdown(cell: Any) -> Any:
         if "text/markdown" in data:
             return nbformat.v4.new_markdown_cell(data["text/markdown"])
         if "image/png" in data:
-            png = (
-                data["image/png"]
-                if isinstance(data["image/png"], str)
-                else base64.b64encode(data["image/png"]).decode()
-            )
+            png = data["image/png"]
+            png = png if isinstance(png, str) else base64.b64encode(png).decode()
             alt = data.get("text/plain", "figure").strip("<>'")
             return nbformat.v4.new_markdown_cell(
                 f"![{alt}](attachment:figure.png)", attachments={"figure.png": {"image/png": png}}
@@ -115,47 +177,13 @@ def output_as_markdown(cell: Any) -> Any:
     return None
 
 
-def runnable(
-    nb: Any, page: str, values: dict[str, str], equation: Any, site: str, wheel: str, outputs: bool
-) -> Any:
-    """The notebook a reader can run anywhere, from the page's executed notebook."""
-    code = [
-        c.source
-        for c in nb.cells
-        if c.cell_type == "code" and not {"remove-cell", "remove-input"} & set(c.metadata.get("tags", []))
-    ]
-    needs = f'"linreg @ {wheel}"' + (" matplotlib" if any("matplotlib" in c for c in code) else "")
-    cells = [
-        nbformat.v4.new_markdown_cell(
-            f"[{nb.metadata['title']}]({site}{page}.html), a page of the book Linear regression by gradient "
-            "descent, as a notebook. The next cell installs what it needs besides torch: `linreg`, from the "
-            f"wheel the book publishes at {wheel}"
-            + (", and matplotlib" if "matplotlib" in needs else "")
-            + "."
-        ),
-        nbformat.v4.new_code_cell(
-            "# Without torch, pip takes PyPI's (with CUDA, several GB); for a CPU-only one first run\n"
-            "# %pip install torch --index-url https://download.pytorch.org/whl/cpu\n"
-            f"%pip install --quiet {needs}"
-        ),
-    ]
-    for cell in nb.cells:
-        tags = set(cell.metadata.get("tags", []))
-        if cell.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(markdown(cell.source, values, equation, site)))
-        elif "remove-input" in tags:
-            cells += [c for c in [output_as_markdown(cell)] if c is not None]
-        elif "remove-cell" not in tags:
-            kept = nbformat.v4.new_code_cell(cell.source)
-            if outputs:
-                kept.outputs = [
-                    plain(o) for o in streams(cell.outputs) if "scrapbook" not in o.get("metadata", {})
-                ]
-                kept.execution_count = cell.execution_count
-            cells.append(kept)
-    for k, cell in enumerate(cells):
-        cell.id = f"{page}-{k}"  # the same ids every build (nbformat would draw random ones)
-    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {})})
+def plain(output: Any) -> Any:
+    """An output without what needs the site: a figure keeps its PNG, not its themed SVG."""
+    output = copy.deepcopy(output)
+    data = output.get("data", {})
+    if "image/png" in data:
+        output["data"] = {k: v for k, v in data.items() if k in ("image/png", "text/plain")}
+    return output
 
 
 def streams(outputs: list[Any]) -> list[Any]:
@@ -174,41 +202,65 @@ def streams(outputs: list[Any]) -> list[Any]:
     return kept
 
 
-def plain(output: Any) -> Any:
-    """An output without what needs the site: a figure keeps its PNG, not its themed SVG."""
-    output = copy.deepcopy(output)
-    data = output.get("data", {})
-    if "image/png" in data:
-        output["data"] = {k: v for k, v in data.items() if k in ("image/png", "text/plain")}
-    return output
+def runnable(doctree: nodes.document, executed: Any, page: str, site: str, wheel: str, outputs: bool) -> Any:
+    """The notebook a reader can run anywhere: the resolved page, its cells' outputs from ``executed``."""
+    shown = [c for c in executed.cells if c.cell_type == "code" and "remove-cell" not in tags(c)]
+    parts = list(Markdown(page, site).blocks(doctree))
+    cells_of_page = [p for p in parts if not isinstance(p, str)]
+    if len(cells_of_page) != len(shown):
+        raise ValueError(f"{page}: the page shows {len(cells_of_page)} code cells, its notebook {len(shown)}")
+    plots = any("matplotlib" in c.source for c in shown if "remove-input" not in tags(c))
+    title = doctree.next_node(nodes.title)
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            f"[{title.astext() if title else page}]({site}{page}.html), a page of the book Linear regression"
+            " by gradient descent, as a notebook. The next cell installs what it needs besides torch:"
+            f" `linreg`, from the wheel the book publishes at {wheel}"
+            + (", and matplotlib." if plots else ".")
+        ),
+        nbformat.v4.new_code_cell(
+            "# Without torch, pip takes PyPI's (with CUDA, several GB); for a CPU-only one first run\n"
+            "# %pip install torch --index-url https://download.pytorch.org/whl/cpu\n"
+            f'%pip install --quiet "linreg @ {wheel}"' + (" matplotlib" if plots else "")
+        ),
+    ]
+    text: list[str] = []
+    cell_of = iter(shown)
+    for part in [*parts, None]:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        if text:
+            cells.append(nbformat.v4.new_markdown_cell("\n\n".join(t for t in text if t.strip())))
+            text = []
+        if part is None:
+            break
+        cell = next(cell_of)
+        if "remove-input" in tags(cell):
+            cells += [c for c in [output_as_markdown(cell)] if c is not None]
+            continue
+        kept = nbformat.v4.new_code_cell(cell.source)
+        if outputs:
+            glued = [o for o in cell.outputs if "scrapbook" in o.get("metadata", {})]  # myst-nb's glue
+            kept.outputs = [plain(o) for o in streams(cell.outputs) if o not in glued]
+            kept.execution_count = cell.execution_count
+        cells.append(kept)
+    for k, cell in enumerate(cells):
+        cell.id = f"{page}-{k}"  # the same ids every build (nbformat would draw random ones)
+    kernel = executed.metadata.get("kernelspec", {})
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel})
 
 
-def write_notebook(app: Any, page: str) -> None:
+def write_notebook(app: Sphinx, page: str, doctree: nodes.document) -> None:
     """Write the page's two runnable notebooks, ``_sources/<page>.ipynb`` and ``notebooks/<page>.ipynb``."""
-    executed = Path(app.env.mystnb_config.output_folder)
-    nb = nbformat.read(executed / f"{page}.ipynb", as_version=4)
-    if not any(c.get("outputs") for c in nb.cells) and app.config.nb_execution_mode == "cache":
+    executed = nbformat.read(Path(app.env.mystnb_config.output_folder) / f"{page}.ipynb", as_version=4)
+    if not any(c.get("outputs") for c in executed.cells) and app.config.nb_execution_mode == "cache":
         # In cache mode myst-nb writes the notebook without outputs: they are in the cache.
-        nb = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(nb)[1]
-    nb.metadata["title"] = app.env.titles[page].astext()
-    values = glued(executed, page)
-    math = app.env.get_domain("math")
+        executed = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(executed)[1]
     wheel = next((Path(app.outdir) / "dist").glob("linreg-*.whl")).name
     site = notebook_site(app.config)
-    # The page of each equation, from the previews' store (bookext): a reference to another
-    # page's equation links there, since the notebook holds only this page.
-    home = {label: doc for doc, eqs in getattr(app.env, "book_equations", {}).items() for label in eqs}
-
-    def equation(label: str, reference: bool = False) -> str:
-        number = str(math.get_equation_number_for(label))
-        if not reference:
-            return number
-        if home.get(label, page) == page:
-            return f"({number})"
-        return f"[({number})]({site}{home[label]}.html#equation-{label})"
-
     for folder, keep in (("_sources", True), ("notebooks", False)):
-        notebook = runnable(nb, page, values, equation, site, f"{site}dist/{wheel}", keep)
+        notebook = runnable(doctree, executed, page, site, f"{site}dist/{wheel}", keep)
         target = Path(app.outdir) / folder / f"{page}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
