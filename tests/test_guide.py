@@ -1,0 +1,69 @@
+"""The author's guide (CONTRIBUTING.md, "Writing a page") is true: its example page, added to a
+copy of the book as the guide says, builds, checks its claim, and gives a notebook that runs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from bookext import sphinx
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a copy of docs/ reads from the repository around it (bookext finds them beside docs/).
+AROUND = ("src", "reference", "benchmarks", "lock", "node_modules", "pyproject.toml", "LICENSE", "README.md")
+
+
+def example() -> str:
+    """The guide's example page: its only ````md block that starts with front matter."""
+    blocks = re.findall(r"^````md\n(.*?)^````$", (ROOT / "CONTRIBUTING.md").read_text(), re.M | re.S)
+    pages = [b for b in blocks if b.startswith("---\nfile_format: mystnb")]
+    assert len(pages) == 1, "the guide has one example page"
+    return pages[0]
+
+
+@pytest.mark.book
+def test_the_guides_example_page_builds_and_its_notebook_runs(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("_build", "*.ipynb"))
+    for name in AROUND:
+        (tmp_path / name).symlink_to(ROOT / name)
+    docs = tmp_path / "docs"
+    (docs / "twenty.md").write_text(example())
+    index = (docs / "index.md").read_text()
+    (docs / "index.md").write_text(index.replace("\nwalkthrough\n", "\nwalkthrough\ntwenty\n", 1))
+    out = tmp_path / "html"
+    run = sphinx("html", out, tmp_path / "doctrees", "-j", "auto", source=docs)
+    assert run.returncode == 0, run.stdout[-5000:]
+
+    html = (out / "twenty.html").read_text()
+    assert 'class="admonition note"' in html
+    assert 'href="math.html#equation-eq-model"' in html
+    assert re.search(r'<svg role="img" aria-label="The loss of each of the 200 epochs', html)
+    assert re.search(r'<span class="pasted-text">1e-03</span>', html)  # the glued bound
+    assert "; 2 values checked." in html  # W and b, counted by the check
+
+    nb = nbformat.read(out / "notebooks" / "twenty.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "> **Note**" in markdown
+    assert "math.html#equation-eq-model" in markdown
+    assert "import book" not in "\n".join(c.source for c in nb.cells)
+    # Run it, its install cell aside (here linreg and matplotlib are installed already).
+    nb.cells = [c for c in nb.cells if "%pip install" not in c.source]
+    NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    printed = [o.text for c in code for o in c.outputs if o.get("name") == "stdout"]
+    assert re.match(r"W = 2\.0000, b = 1\.0000", printed[0]), printed
+
+
+def test_the_theme_still_ships_the_script_the_book_replaces() -> None:
+    """docs/_static/scripts/fontawesome.js shadows the theme's file of that name: once the theme
+    no longer ships it (pydata/pydata-sphinx-theme#2494), the book's empty copy must go."""
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    assert (theme / "scripts" / "fontawesome.js").is_file()
+    assert (ROOT / "docs" / "_static" / "scripts" / "fontawesome.js").stat().st_size < 1000
