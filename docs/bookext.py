@@ -277,7 +277,12 @@ def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     from export import write_notebook
 
     if exception is None and app.builder.format == "html":
-        for docname in sorted(d for d in app.env.found_docs if _runnable(app, d)):
+        pages = sorted(d for d in app.env.found_docs if _runnable(app, d))
+        for folder in ("_sources", "notebooks"):  # a deleted page's notebook goes with it
+            for left in (Path(app.outdir) / folder).glob("*.ipynb"):
+                if left.stem not in pages:
+                    left.unlink()
+        for docname in pages:
             write_notebook(app, docname, app.env.get_and_resolve_doctree(docname, app.builder))
 
 

@@ -67,3 +67,28 @@ def test_the_theme_still_ships_the_script_the_book_replaces() -> None:
     theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
     assert (theme / "scripts" / "fontawesome.js").is_file()
     assert (ROOT / "docs" / "_static" / "scripts" / "fontawesome.js").stat().st_size < 1000
+
+
+def test_a_deleted_page_leaves_no_notebook_behind(tmp_path: Path) -> None:
+    """An incremental build after a page is deleted: its notebooks go, the others stay."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs')!r})\n"
+        "extensions = ['myst_nb', 'sphinxcontrib.katex', 'bookext']\n"
+        "nb_execution_mode = 'off'\nkatex_prerender = False\n"
+    )
+    kernel = "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n"
+    front = f"---\nfile_format: mystnb\n{kernel}---\n"
+    for page in ("kept", "gone"):
+        (src / f"{page}.md").write_text(f"{front}\n# {page}\n\n```{{code-cell}} python\nprint(1)\n```\n")
+    (src / "index.md").write_text("# Index\n\n```{toctree}\nkept\ngone\n```\n")
+    for step in ("first", "after the deletion"):
+        run = sphinx("html", out, tmp_path / "doctrees", source=src)
+        assert run.returncode == 0, f"{step}: {run.stdout[-3000:]}"
+        if step == "first":
+            assert {p.stem for p in (out / "notebooks").glob("*.ipynb")} == {"kept", "gone"}
+            (src / "gone.md").unlink()
+            (src / "index.md").write_text("# Index\n\n```{toctree}\nkept\n```\n")
+    for folder in ("_sources", "notebooks"):
+        assert {p.stem for p in (out / folder).glob("*.ipynb")} == {"kept"}, folder
