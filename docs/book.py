@@ -158,7 +158,7 @@ if shell is not None:  # in a kernel: every figure displayed also gets its theme
 # -- The shapes table --------------------------------------------------------------------------
 
 
-def objects(data, W, b):  # type: ignore[no-untyped-def]
+def objects(data: linreg.Data, W: torch.Tensor, b: torch.Tensor) -> list[tuple[str, str, torch.Tensor]]:
     """Each object of the math as (symbol, name in code, tensor), computed from ``data``, ``W``, ``b``."""
     X, y = data.X, data.y_true
     y_hat = linreg.predict(X, W, b)
@@ -185,14 +185,17 @@ def space(shape: tuple[int, ...], names: dict[int, str] | None = None) -> str:
     return "$\\mathbb{R}^{" + " \\times ".join(names[n] if names else str(n) for n in shape) + "}$"
 
 
-def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
+def shapes_table(case: tuple[linreg.Data, torch.Tensor, torch.Tensor], check: Checks) -> Markdown:
     """Markdown table: each object's shape in general and in ``case``, a (data, W, b) triple.
 
     The general shapes are read off a probe whose N, D_in and D_out all differ (and differ
     from 1), so that each size names one dimension. A scalar ``b_true`` broadcasts: its
     general shape is "scalar or $\\mathbb{R}^{D_\\text{out}}$", whichever was given.
     """
-    probe = (linreg.make_data(N=5, D_in=3, D_out=2, b_true=[1.0, -1.0]), *linreg.init_params(3, 2))
+    probe = (
+        linreg.make_data(N=5, D_in=3, D_out=2, b_true=torch.tensor([1.0, -1.0])),
+        *linreg.init_params(3, 2),
+    )
     N, D_in = probe[0].X.shape
     names = {N: "N", D_in: "D_\\text{in}", probe[0].y_true.shape[1]: "D_\\text{out}"}
     rows = ["| object | in code | in general | here |", "|---|---|---|---|"]

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         "--clone-url", default="https://github.com/example/linreg.git", help="READTHEDOCS_GIT_CLONE_URL"
     )
     args = parser.parse_args(argv)
-    work, steps, problems = args.workdir, [], []
+    work, problems = args.workdir, []
+    steps: list[dict[str, Any]] = []
     work.mkdir(parents=True, exist_ok=True)
     checkout, venv = work / "checkout", work / "venv"
 
@@ -117,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         for command in jobs.get("pre_install", []):
             run("pre_install", command)
 
-        def torch_info() -> dict:
-            return json.loads(
+        def torch_info() -> dict[str, Any]:
+            return json.loads(  # type: ignore[no-any-return]
                 next(x for x in run("torch", ["python", "-c", TORCH_INFO]).splitlines() if x[:1] == "{")
             )
 
