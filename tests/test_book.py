@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import pytest
 from reference import seed_notebook
+from tests.pages import ROOT, notebook_pages
 
 import bookext
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-# The pages that are notebooks, found as Sphinx finds them: by their front matter.
-NOTEBOOK_PAGES = tuple(sorted(p.stem for p in DOCS.glob("*.md") if "file_format: mystnb" in p.read_text()))
+NOTEBOOK_PAGES = notebook_pages()
 # The tests that use the `book` fixture are marked `book` by it (conftest.py); the others are cheap.
 
 

@@ -10,8 +10,6 @@ import nbformat
 import pytest
 from reference import seed_notebook
 
-pytestmark = pytest.mark.book
-
 
 @pytest.fixture(scope="module")
 def text(pdf: Path) -> str:
