@@ -14,7 +14,6 @@ Tests that use a built book are marked ``book`` by the fixtures they use (``-m "
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import os
@@ -24,18 +23,17 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browsing import Seen, watch
+from tests.pages import PDF
 
 from bookext import sphinx
 
 ROOT = Path(__file__).resolve().parents[1]
-# Test artifacts (screenshots) live under the build folder, beside the book `make book` builds.
-ARTIFACTS = ROOT / "docs" / "_build" / "test-artifacts"
-PDF = "linreg-book.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -104,59 +102,10 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "color_scheme": "light"}
 
 
-@dataclass
-class Seen:
-    """What a page did: requests blocked for leaving the site, failed requests (network errors
-    and HTTP error statuses, ``404 http://...``), and console errors."""
-
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-
-def watch(context: Any, site: str) -> Seen:
-    """Block and record every request of ``context`` that leaves ``site``; record failures and errors."""
-    seen = Seen()
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith((site, "data:", "blob:")):
-            r.continue_()
-        else:
-            seen.blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    context.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
-    context.on("weberror", lambda e: seen.console_errors.append(str(e.error)))
-    context.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
-    context.on(
-        "response",
-        lambda r: (
-            seen.failed.append(f"{r.status} {r.url}") if r.url.startswith(site) and r.status >= 400 else None
-        ),
-    )
-    return seen
-
-
 @pytest.fixture
 def seen(context: Any, site: str) -> Seen:
     """What the test's ``page`` (pytest-playwright's, in ``context``) did outside the site."""
     return watch(context, site)
-
-
-@contextlib.contextmanager
-def watched_page(browser: Any, site: str, **options: Any) -> Iterator[Any]:
-    """A page in a fresh context of its own (``options`` go to ``new_context``), watched; ``page.seen``."""
-    context = browser.new_context(
-        **{"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **options}
-    )
-    seen = watch(context, site)
-    try:
-        page = context.new_page()
-        page.seen = seen
-        yield page
-    finally:
-        context.close()
 
 
 # -- Started when the tests are collected, awaited by the tests that need them ---------------

@@ -16,6 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+PDF = "linreg-book.pdf"  # the book's PDF, which the test build's pages link (``book_pdf_url``)
 
 
 def tokens(page: Path) -> list[Any]:

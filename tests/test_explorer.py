@@ -7,7 +7,7 @@ import re
 import pytest
 from reference import seed_notebook
 
-pytestmark = [pytest.mark.book, pytest.mark.browser]
+pytestmark = pytest.mark.browser  # and `book`: every test uses the served book (conftest)
 
 FIGURE = ".lr-explorer[data-ready]"
 SLIDER = ".lr-explorer input[type=range]"

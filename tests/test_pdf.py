@@ -56,6 +56,7 @@ def test_no_line_of_code_is_cut(text: str, book: Path) -> None:
 
 
 def test_every_page_links_the_pdf(book: Path, pdf: Path) -> None:
+    assert pdf.parent == book, "the PDF is not where the pages link it"
     for page in sorted(book.glob("*.html")):
         if page.name not in ("genindex.html", "search.html", "py-modindex.html"):
             assert 'href="linreg-book.pdf"' in page.read_text(), page.name
