@@ -29,6 +29,12 @@ def front_matter(page: str, docs: Path = DOCS) -> dict[str, Any]:
     return dict(yaml.safe_load(found[0]) or {}) if found else {}
 
 
+def title(page: str, docs: Path = DOCS) -> str:
+    """A page's title: the text of its first heading."""
+    found = tokens(docs / f"{page}.md")
+    return next(found[i + 1].content for i, t in enumerate(found) if t.type == "heading_open")
+
+
 def pages(docs: Path = DOCS) -> list[str]:
     """Every page the index's toctrees list, in their order (the index itself first)."""
     listed = ["index"]
