@@ -63,6 +63,7 @@ class Checks:
 
     def summary(self) -> Markdown:
         """The page's last words: how many values this build checked, and against what."""
+        _none_left_behind(_cell + 1)
         total = sum(len(v) for v in self.seen.values())
         glue("checked", total, display=False)
         glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
@@ -103,20 +104,33 @@ plt.rcParams.update(
         "figure.dpi": 96,
     }
 )
-_alt: list[str] = []
 _figures = itertools.count(1)
+_cells = itertools.count(1)  # the number of the cell running, counted by IPython's pre_run_cell event
+_cell = 0
+_alts: dict[int, str] = {}  # the alternative text of the figure each cell shows, by the cell's number
+
+
+def _next_cell(info: object) -> None:
+    global _cell
+    _cell = next(_cells)
+
+
+def _none_left_behind(before: int) -> None:
+    if left := [n for n in _alts if n < before]:
+        raise ValueError(f"cell {left[0]} showed no figure for its alternative text {_alts[left[0]]!r}")
 
 
 def alt(text: str) -> None:
-    """The alternative text of the next figure a cell shows (every figure needs one)."""
-    _alt.append(text)
+    """The alternative text of the figure the next cell shows (every figure needs one)."""
+    _none_left_behind(_cell + 1)
+    _alts[_cell + 1] = text
 
 
 def themed_svg(fig: Figure) -> str:
     """The figure as inline SVG, its colours replaced by the page's CSS variables."""
-    if not _alt:
+    if _cell not in _alts:
         raise ValueError(
-            "a figure without alternative text: call book.alt(...) before the cell that draws it"
+            "a figure without alternative text: call book.alt(...) in the cell before the one that draws it"
         )
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
@@ -136,7 +150,7 @@ def themed_svg(fig: Figure) -> str:
     # Figures share a page: their ids (and the references to them) get the figure's number.
     prefix = f"fig{next(_figures)}-"
     svg = re.sub(r'(id="|href="#|url\(#)', lambda m: m[1] + prefix, svg)
-    label = _alt.pop(0).replace('"', "&quot;")
+    label = _alts.pop(_cell).replace('"', "&quot;")
     return (
         '<figure class="lr-figure">'
         + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
@@ -153,6 +167,7 @@ if shell is not None:  # in a kernel: every figure displayed also gets its theme
         "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 192, 'facecolor': 'white'}",
     )
     shell.display_formatter.formatters["text/html"].for_type(Figure, themed_svg)
+    shell.events.register("pre_run_cell", _next_cell)
 
 
 # -- The shapes table --------------------------------------------------------------------------
