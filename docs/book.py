@@ -63,7 +63,7 @@ class Checks:
 
     def summary(self) -> Markdown:
         """The page's last words: how many values this build checked, and against what."""
-        _none_left_behind(_cell + 1)
+        _none_left_behind(shell.execution_count + 1)
         total = sum(len(v) for v in self.seen.values())
         glue("checked", total, display=False)
         glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
@@ -105,33 +105,26 @@ plt.rcParams.update(
     }
 )
 _figures = itertools.count(1)
-_cells = itertools.count(1)  # the number of the cell running, counted by IPython's pre_run_cell event
-_cell = 0
-_alts: dict[int, str] = {}  # the alternative text of the figure each cell shows, by the cell's number
+# The alternative text of the figure each cell shows, by the cell's execution count: a cell's while
+# it runs and while its figures are shown (IPython counts it up before it runs the cell).
+_alts: dict[int, str] = {}
 
 
-def _next_cell(info: object) -> None:
-    global _cell
-    _cell = next(_cells)
-
-
-def _none_left_behind(before: int) -> None:
-    if left := [n for n in _alts if n < before]:
+def _none_left_behind(cell: int) -> None:
+    if left := [n for n in _alts if n < cell]:
         raise ValueError(f"cell {left[0]} showed no figure for its alternative text {_alts[left[0]]!r}")
 
 
 def alt(text: str) -> None:
     """The alternative text of the figure the next cell shows (every figure needs one)."""
-    _none_left_behind(_cell + 1)
-    _alts[_cell + 1] = text
+    _none_left_behind(shell.execution_count + 1)
+    _alts[shell.execution_count + 1] = text
 
 
 def themed_svg(fig: Figure) -> str:
     """The figure as inline SVG, its colours replaced by the page's CSS variables."""
-    if _cell not in _alts:
-        raise ValueError(
-            "a figure without alternative text: call book.alt(...) in the cell before the one that draws it"
-        )
+    if shell.execution_count not in _alts:
+        raise ValueError("a figure without alternative text: call book.alt(...) in the cell before it")
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = out.getvalue()
@@ -150,7 +143,7 @@ def themed_svg(fig: Figure) -> str:
     # Figures share a page: their ids (and the references to them) get the figure's number.
     prefix = f"fig{next(_figures)}-"
     svg = re.sub(r'(id="|href="#|url\(#)', lambda m: m[1] + prefix, svg)
-    label = _alts.pop(_cell).replace('"', "&quot;")
+    label = _alts.pop(shell.execution_count).replace('"', "&quot;")
     return (
         '<figure class="lr-figure">'
         + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
@@ -167,7 +160,6 @@ if shell is not None:  # in a kernel: every figure displayed also gets its theme
         "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 192, 'facecolor': 'white'}",
     )
     shell.display_formatter.formatters["text/html"].for_type(Figure, themed_svg)
-    shell.events.register("pre_run_cell", _next_cell)
 
 
 # -- The shapes table --------------------------------------------------------------------------
@@ -207,10 +199,8 @@ def shapes_table(case: tuple[linreg.Data, torch.Tensor, torch.Tensor], check: Ch
     from 1), so that each size names one dimension. A scalar ``b_true`` broadcasts: its
     general shape is "scalar or $\\mathbb{R}^{D_\\text{out}}$", whichever was given.
     """
-    probe = (
-        linreg.make_data(N=5, D_in=3, D_out=2, b_true=torch.tensor([1.0, -1.0])),
-        *linreg.init_params(3, 2),
-    )
+    small = linreg.make_data(N=5, D_in=3, D_out=2, b_true=torch.tensor([1.0, -1.0]))
+    probe = (small, *linreg.init_params(3, 2))
     N, D_in = probe[0].X.shape
     names = {N: "N", D_in: "D_\\text{in}", probe[0].y_true.shape[1]: "D_\\text{out}"}
     rows = ["| object | in code | in general | here |", "|---|---|---|---|"]

@@ -134,15 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                 requirements = ["--exists-action=w", "--no-cache-dir", "-r", lock]
                 run("install", ["python", "-m", "pip", "install", *requirements])
                 continue
-            run(
-                "install",
-                [
-                    *pip,
-                    "--upgrade-strategy",
-                    "only-if-needed",
-                    f"{entry['path']}[{','.join(entry['extra_requirements'])}]",
-                ],
-            )
+            project = f"{entry['path']}[{','.join(entry['extra_requirements'])}]"
+            run("install", [*pip, "--upgrade-strategy", "only-if-needed", project])
         for command in jobs.get("post_install", []) + jobs.get("pre_build", []):
             run("job", command)
         after = torch_info()
@@ -154,34 +147,15 @@ def main(argv: list[str] | None = None) -> int:
             if wrong:
                 problems.append(f"not as {lock} pins them (pinned, installed): {wrong}")
         docs = (checkout / config["sphinx"]["configuration"]).parent
-        sphinx = [
-            "python",
-            "-m",
-            "sphinx",
-            "-T",
-            *(["-W", "--keep-going"] if config["sphinx"].get("fail_on_warning") else []),
-        ]
-        log = run(
-            "build",
-            [
-                *sphinx,
-                "-b",
-                "html",
-                "-d",
-                "_build/doctrees",
-                "-D",
-                "language=en",
-                ".",
-                f"{env['READTHEDOCS_OUTPUT']}html",
-            ],
-            cwd=docs,
-        )
+        strict = ["-W", "--keep-going"] if config["sphinx"].get("fail_on_warning") else []
+
+        def sphinx(builder: str, out: str) -> str:
+            command = ["python", "-m", "sphinx", "-T", *strict, "-b", builder, "-d", "_build/doctrees"]
+            return run("build", [*command, "-D", "language=en", ".", out], cwd=docs)
+
+        log = sphinx("html", f"{env['READTHEDOCS_OUTPUT']}html")
         if "pdf" in config.get("formats", []):
-            log += run(
-                "build",
-                [*sphinx, "-b", "latex", "-d", "_build/doctrees", "-D", "language=en", ".", "_build/latex"],
-                cwd=docs,
-            )
+            log += sphinx("latex", "_build/latex")
             run(
                 "build",
                 "latexmk -xelatex -interaction=nonstopmode -halt-on-error *.tex",
