@@ -49,12 +49,12 @@ notebooks: book
 # The fast lane: no root, no Debian package. Lint, types, the library's tests and doctests, the
 # book's tests that need no build, then the book built once from scratch with forced execution
 # (every page's hidden checks run; any warning fails it). Not run: the tests of the built book,
-# its PDF, Chromium and the auditors, the readers' notebooks, Read the Docs' replay (`make test`).
+# its PDF, Chromium and the auditors (marked `browser`), the readers' notebooks, Read the Docs' replay (`make test`).
 check: $(STAMP) $(NODE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -m "not book"
+	$(PY) -m pytest -m "not book and not browser"
 	rm -rf $(BUILD)/check
 	$(SPHINX) -b html -d $(BUILD)/check/doctrees -D nb_execution_mode=force docs $(BUILD)/check/html
 	@echo "make check passed: the book it built is at $(BUILD)/check/html/index.html"

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from jupyter_cache import get_cache
+from tests.pages import notebook_pages
 
 from benchmarks.rows import Row
 
@@ -84,7 +85,7 @@ def rows(quick: bool = False) -> list[Row]:
     ran: dict[str, list[int]] = {k: [] for k in ("cold", "nochange", "prose", "library")}
     with tempfile.TemporaryDirectory(prefix="linreg-bench-") as tmp:
         copy = private_copy(Path(tmp))
-        pages = sorted(p for p in (copy / "docs").glob("*.md") if "{code-cell}" in p.read_text())
+        pages = sorted(copy / "docs" / f"{p}.md" for p in notebook_pages(copy / "docs"))
         for n in range(1 if quick else 3):
             t["noexec"].append(build(copy, "-D", "nb_execution_mode=off", "-E")[0])
             shutil.rmtree(copy / "docs" / "_build")

@@ -67,7 +67,8 @@ def shown(x: float | None, unit: str) -> str:
 
 def table(rows: Sequence[Row]) -> str:
     """A Markdown table that also reads as plain text; a row's note is a numbered footnote."""
-    body, notes = [("what", "measured", "against", "ratio", "target", "verdict", "device")], []
+    body = [("what", "measured", "against", "ratio", "target", "verdict", "device")]
+    notes: list[str] = []
     for r in rows:
         notes += [f"[{len(notes) + 1}] {r.note}"] if r.note else []
         against = f"{shown(r.against, r.unit)} ({r.against_what})" if r.against is not None else ""

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -29,24 +30,19 @@ def worker() -> None:
     dist.init_process_group("gloo")
     data, (W0, b0) = linreg.make_data(N, D_IN), linreg.init_params(D_IN)
     rows = torch.arange(N).tensor_split(dist.get_world_size())[dist.get_rank()]
-    scope = {
-        "fit": fit_sharded,
-        "X": data.X[rows].clone(),
-        "y": data.y_true[rows].clone(),
-        "W0": W0,
-        "b0": b0,
-    }
+    X, y = data.X[rows].clone(), data.y_true[rows].clone()
+    scope = {"fit": fit_sharded, "X": X, "y": y, "W0": W0, "b0": b0}
     times = {
         m: Timer(f"fit(X, y, W0, b0, 0.1, {e}, {m!r})", globals=scope).timeit(5).median
         for m, e in RUNS.items()
     }
-    reduced = {m: fit_sharded(scope["X"], scope["y"], W0, b0, 0.1, e, m).reduced for m, e in RUNS.items()}
+    reduced = {m: fit_sharded(X, y, W0, b0, 0.1, e, m).reduced for m, e in RUNS.items()}
     if dist.get_rank() == 0:
         print(json.dumps({"times": times, "reduced": reduced}))
     dist.destroy_process_group()
 
 
-def launched(processes: int) -> dict:
+def launched(processes: int) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
@@ -57,7 +53,7 @@ def launched(processes: int) -> dict:
         "benchmarks.shards",
     ]
     done = subprocess.run([*command, "--worker"], capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def rows(quick: bool = False) -> list[Row]:

@@ -13,6 +13,7 @@ import time
 import torch
 from reference import seed_notebook as seed
 from torch.utils.benchmark import Timer
+from torch.utils.benchmark.utils.timer import timer as synchronised  # Timer's default
 
 import linreg
 from benchmarks.rows import Row
@@ -27,10 +28,12 @@ def where(device: torch.device) -> str:
     )
 
 
-def medians(stmts: dict[str, str], scope: dict, device: torch.device, rounds: int) -> dict[str, float]:
+def medians(
+    stmts: dict[str, str], scope: dict[str, object], device: torch.device, rounds: int
+) -> dict[str, float]:
     """The median seconds of each statement, timed in turns, ``rounds`` times each."""
-    clock = {"timer": time.process_time} if device.type == "cpu" else {}
-    timers = {k: Timer(stmt, globals=scope, num_threads=1, **clock) for k, stmt in stmts.items()}
+    clock = time.process_time if device.type == "cpu" else synchronised
+    timers = {k: Timer(stmt, globals=scope, num_threads=1, timer=clock) for k, stmt in stmts.items()}
     runs: dict[str, list[float]] = {k: [] for k in stmts}
     for _ in range(rounds):
         for k, timer in timers.items():

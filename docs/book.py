@@ -63,6 +63,7 @@ class Checks:
 
     def summary(self) -> Markdown:
         """The page's last words: how many values this build checked, and against what."""
+        _none_left_behind(shell.execution_count + 1)
         total = sum(len(v) for v in self.seen.values())
         glue("checked", total, display=False)
         glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
@@ -103,21 +104,27 @@ plt.rcParams.update(
         "figure.dpi": 96,
     }
 )
-_alt: list[str] = []
 _figures = itertools.count(1)
+# The alternative text of the figure each cell shows, by the cell's execution count: a cell's while
+# it runs and while its figures are shown (IPython counts it up before it runs the cell).
+_alts: dict[int, str] = {}
+
+
+def _none_left_behind(cell: int) -> None:
+    if left := [n for n in _alts if n < cell]:
+        raise ValueError(f"cell {left[0]} showed no figure for its alternative text {_alts[left[0]]!r}")
 
 
 def alt(text: str) -> None:
-    """The alternative text of the next figure a cell shows (every figure needs one)."""
-    _alt.append(text)
+    """The alternative text of the figure the next cell shows (every figure needs one)."""
+    _none_left_behind(shell.execution_count + 1)
+    _alts[shell.execution_count + 1] = text
 
 
 def themed_svg(fig: Figure) -> str:
     """The figure as inline SVG, its colours replaced by the page's CSS variables."""
-    if not _alt:
-        raise ValueError(
-            "a figure without alternative text: call book.alt(...) before the cell that draws it"
-        )
+    if shell.execution_count not in _alts:
+        raise ValueError("a figure without alternative text: call book.alt(...) in the cell before it")
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = out.getvalue()
@@ -136,7 +143,7 @@ def themed_svg(fig: Figure) -> str:
     # Figures share a page: their ids (and the references to them) get the figure's number.
     prefix = f"fig{next(_figures)}-"
     svg = re.sub(r'(id="|href="#|url\(#)', lambda m: m[1] + prefix, svg)
-    label = _alt.pop(0).replace('"', "&quot;")
+    label = _alts.pop(shell.execution_count).replace('"', "&quot;")
     return (
         '<figure class="lr-figure">'
         + svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
@@ -158,7 +165,7 @@ if shell is not None:  # in a kernel: every figure displayed also gets its theme
 # -- The shapes table --------------------------------------------------------------------------
 
 
-def objects(data, W, b):  # type: ignore[no-untyped-def]
+def objects(data: linreg.Data, W: torch.Tensor, b: torch.Tensor) -> list[tuple[str, str, torch.Tensor]]:
     """Each object of the math as (symbol, name in code, tensor), computed from ``data``, ``W``, ``b``."""
     X, y = data.X, data.y_true
     y_hat = linreg.predict(X, W, b)
@@ -185,14 +192,15 @@ def space(shape: tuple[int, ...], names: dict[int, str] | None = None) -> str:
     return "$\\mathbb{R}^{" + " \\times ".join(names[n] if names else str(n) for n in shape) + "}$"
 
 
-def shapes_table(case, check: Checks):  # type: ignore[no-untyped-def]
+def shapes_table(case: tuple[linreg.Data, torch.Tensor, torch.Tensor], check: Checks) -> Markdown:
     """Markdown table: each object's shape in general and in ``case``, a (data, W, b) triple.
 
     The general shapes are read off a probe whose N, D_in and D_out all differ (and differ
     from 1), so that each size names one dimension. A scalar ``b_true`` broadcasts: its
     general shape is "scalar or $\\mathbb{R}^{D_\\text{out}}$", whichever was given.
     """
-    probe = (linreg.make_data(N=5, D_in=3, D_out=2, b_true=[1.0, -1.0]), *linreg.init_params(3, 2))
+    small = linreg.make_data(N=5, D_in=3, D_out=2, b_true=torch.tensor([1.0, -1.0]))
+    probe = (small, *linreg.init_params(3, 2))
     N, D_in = probe[0].X.shape
     names = {N: "N", D_in: "D_\\text{in}", probe[0].y_true.shape[1]: "D_\\text{out}"}
     rows = ["| object | in code | in general | here |", "|---|---|---|---|"]

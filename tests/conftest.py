@@ -14,7 +14,6 @@ Tests that use a built book are marked ``book`` by the fixtures they use (``-m "
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import os
@@ -24,18 +23,17 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browsing import Seen, watch
+from tests.pages import PDF
 
 from bookext import sphinx
 
 ROOT = Path(__file__).resolve().parents[1]
-# Test artifacts (screenshots) live under the build folder, beside the book `make book` builds.
-ARTIFACTS = ROOT / "docs" / "_build" / "test-artifacts"
-PDF = "linreg-book.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -104,59 +102,10 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "color_scheme": "light"}
 
 
-@dataclass
-class Seen:
-    """What a page did: requests blocked for leaving the site, failed requests (network errors
-    and HTTP error statuses, ``404 http://...``), and console errors."""
-
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-
-def watch(context: Any, site: str) -> Seen:
-    """Block and record every request of ``context`` that leaves ``site``; record failures and errors."""
-    seen = Seen()
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith((site, "data:", "blob:")):
-            r.continue_()
-        else:
-            seen.blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    context.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
-    context.on("weberror", lambda e: seen.console_errors.append(str(e.error)))
-    context.on("requestfailed", lambda r: seen.failed.append(r.url) if r.url.startswith(site) else None)
-    context.on(
-        "response",
-        lambda r: (
-            seen.failed.append(f"{r.status} {r.url}") if r.url.startswith(site) and r.status >= 400 else None
-        ),
-    )
-    return seen
-
-
 @pytest.fixture
 def seen(context: Any, site: str) -> Seen:
     """What the test's ``page`` (pytest-playwright's, in ``context``) did outside the site."""
     return watch(context, site)
-
-
-@contextlib.contextmanager
-def watched_page(browser: Any, site: str, **options: Any) -> Iterator[Any]:
-    """A page in a fresh context of its own (``options`` go to ``new_context``), watched; ``page.seen``."""
-    context = browser.new_context(
-        **{"viewport": {"width": 1280, "height": 900}, "color_scheme": "light", **options}
-    )
-    seen = watch(context, site)
-    try:
-        page = context.new_page()
-        page.seen = seen
-        yield page
-    finally:
-        context.close()
 
 
 # -- Started when the tests are collected, awaited by the tests that need them ---------------
@@ -179,8 +128,10 @@ _started = pytest.StashKey[dict[str, Background]]()
 # The kernels of another CPU, on this one: torch's scalar kernels instead of its vectorised ones,
 # one thread (another split of parallel sums), MKL's reproducible code path (other matrix bits).
 OTHER_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1", "MKL_CBWR": "COMPATIBLE"}
+# The fixtures that await a job in the background, each started by `background`.
+JOBS = ("rtd_replay", "reader_venv")
 # The fixtures that build the book (directly or through another): a test using one is `book`.
-BUILDS = {"book", "pdf", "site", "rtd_replay", "reader_venv"}
+BUILDS = {"book", "pdf", "site", *JOBS}
 
 
 def other_kernels(environ: dict[str, str]) -> dict[str, str]:
@@ -192,14 +143,31 @@ def other_kernels(environ: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
-def _start(name: str, command: list[str], env: dict[str, str] | None = None) -> Background:
-    workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{name}-"))
+def background(config: pytest.Config, fixture: str) -> Background:
+    """The job ``fixture`` awaits: the one started when the tests were collected, or, where none
+    was (a test asked for the fixture with ``request.getfixturevalue``), one started now."""
+    started = config.stash.setdefault(_started, {})
+    if fixture in started:
+        return started[fixture]
+    env = None
+    if fixture == "rtd_replay":
+        command = [sys.executable, str(ROOT / "tools" / "rtd_replay.py"), "--clone-url", REPLAY_CLONE_URL]
+        command, env = [*command, "--workdir"], other_kernels(dict(os.environ))
+    elif fixture == "reader_venv":
+        # A reader's environment: a fresh venv outside the repository with torch (the local CPU
+        # wheel) and a kernel; the notebooks' own first cell installs the rest.
+        pip = "pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
+        command = ["bash", "-c", f"{sys.executable} -m venv $0 && $0/bin/{pip}"]
+    else:
+        raise LookupError(f"no background job for the fixture {fixture!r} (conftest.JOBS: {JOBS})")
+    workdir = Path(tempfile.mkdtemp(prefix=f"linreg-{fixture}-"))
     nice = ["nice", "-n", "15"]  # at a lower priority: the tests in the foreground come first
     with (workdir / "log").open("w") as log:
         process = subprocess.Popen(
             [*nice, *command, str(workdir / "work")], stdout=log, stderr=subprocess.STDOUT, text=True, env=env
         )
-    return Background(process, workdir)
+    started[fixture] = Background(process, workdir)
+    return started[fixture]
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -210,27 +178,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    """Each job starts as soon as the tests are collected, if a selected test uses its fixture."""
     if session.config.option.collectonly:
         return
-    # Each starts when a selected test uses its fixture (`-k` may select only one of them).
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    started = {}
-    if "rtd_replay" in needed:
-        replay = [
-            sys.executable,
-            str(ROOT / "tools" / "rtd_replay.py"),
-            "--clone-url",
-            REPLAY_CLONE_URL,
-            "--workdir",
-        ]
-        started["replay"] = _start("rtd-replay", replay, env=other_kernels(dict(os.environ)))
-    if "reader_venv" in needed:
-        # A reader's environment: a fresh venv outside the repository with torch (the local CPU
-        # wheel) and a kernel; the notebooks' own first cell installs the rest.
-        pip = "pip install -q --no-compile --retries 1 torch==2.13.0 ipykernel"
-        venv = f"{sys.executable} -m venv $0 && $0/bin/{pip}"
-        started["venv"] = _start("reader-venv", ["bash", "-c", venv])
-    session.config.stash[_started] = started
+    for fixture in needed.intersection(JOBS):
+        background(session.config, fixture)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -244,14 +197,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def rtd_replay(pytestconfig: pytest.Config) -> tuple[int, str, Path]:
     """The finished Read the Docs replay: its exit status, its log, its work folder."""
-    background = pytestconfig.stash[_started]["replay"]
-    return (*background.wait(), background.workdir / "work")
+    job = background(pytestconfig, "rtd_replay")
+    return (*job.wait(), job.workdir / "work")
 
 
 @pytest.fixture(scope="session")
 def reader_venv(pytestconfig: pytest.Config) -> Path:
     """The reader's fresh virtual environment (torch and a kernel only): its folder."""
-    background = pytestconfig.stash[_started]["venv"]
-    code, log = background.wait()
+    job = background(pytestconfig, "reader_venv")
+    code, log = job.wait()
     assert code == 0, log[-3000:]
-    return background.workdir / "work"
+    return job.workdir / "work"

@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from tests.pages import ROOT, front_matter, notebook_pages
 
-pytestmark = pytest.mark.book
-ROOT = Path(__file__).resolve().parents[1]
 HOSTED = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
 BUILD_ONLY = re.compile(r"^\s*(from|import)\s+(book|bookext|myst_nb|reference)\b", re.M)
 
@@ -40,11 +39,7 @@ def printed(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def test_every_page_with_code_has_a_notebook_without_the_build(book: Path) -> None:
-    pages = {
-        p.stem
-        for p in (ROOT / "docs").glob("*.md")
-        if "{code-cell}" in p.read_text() and "runnable: false" not in p.read_text()
-    }
+    pages = {p for p in notebook_pages() if front_matter(p).get("runnable", True)}
     found = notebooks(book / "_sources")
     assert set(found) == pages
     wheel = next((book / "dist").glob("linreg-*.whl"))

@@ -24,8 +24,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 from tests.conftest import OTHER_KERNELS, other_kernels
+from tests.pages import ROOT, notebook_pages
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 BROKEN = {
@@ -117,8 +117,9 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(
     assert summary["ok"], f"{summary['problems']}\n{log[-8000:]}"
     assert summary["warnings"] == 0
     assert summary["locks"] == [f"lock/py{summary['python']}.txt"], "the replay installs its Python's lock"
-    pages = [p for p in (ROOT / "docs").glob("*.md") if "file_format: mystnb" in p.read_text()]
-    assert summary["executions"] == len(pages), "each notebook page runs once: the PDF reuses html's"
+    assert summary["executions"] == len(notebook_pages()), (
+        "each notebook page runs once: the PDF reuses html's"
+    )
     assert summary["seconds"] < 15 * 60
     assert summary["torch"]["version"].endswith("+cpu")
     assert summary["torch"]["cuda"] is None
@@ -146,11 +147,6 @@ BUILD_SPECIFIC = [
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 FIGURE_TOLERANCE = 0.5  # SVG units (pt): a figure may move by less than a pixel
 ANCHOR = re.compile(r"^(\S+\.html)(#.*)?$")
-
-
-def executed_pages() -> list[str]:
-    """The pages with code, which the build executes: the ones another kernel can change."""
-    return sorted(p.stem for p in (ROOT / "docs").glob("*.md") if "{code-cell}" in p.read_text())
 
 
 def reading(html: Path, page: str) -> dict[str, Any]:
@@ -231,7 +227,7 @@ def outputs(cell: nbformat.NotebookNode) -> list[str]:
 def book_differences(default: Path, other: Path) -> list[str]:
     """What readers of the book in ``other`` see otherwise than in ``default``: each difference."""
     found = []
-    for page in executed_pages():
+    for page in notebook_pages():
         a, b = reading(default, page), reading(other, page)
         found += [f"{page}: text: {c}" for c in word_changes(a["text"], b["text"])]
         for what in ("glued values", "tables"):
@@ -293,7 +289,7 @@ def test_the_comparison_of_two_builds_sees_numbers_figures_and_data_not_when_or_
         "other": dict(commit="abc1234", loss="0.220127", y="9.0", w="1.25"),
     }
     for name, values in pages.items():
-        for page_name in executed_pages():
+        for page_name in notebook_pages():
             (tmp_path / name).mkdir(exist_ok=True)
             (tmp_path / name / f"{page_name}.html").write_text(page.format(**values))
         for folder in ("notebooks", "_sources"):
@@ -330,7 +326,7 @@ def test_the_book_built_under_other_cpu_kernels_shows_what_the_default_build_sho
     assert summary["kernels"] != here, "the replay ran under this session's kernels"
     differences = book_differences(book, Path(summary["html"]))
     dirty = "with uncommitted changes" in (book / "index.html").read_text() or any(
-        "with uncommitted changes" in (book / f"{p}.html").read_text() for p in executed_pages()
+        "with uncommitted changes" in (book / f"{p}.html").read_text() for p in notebook_pages()
     )
     note = " (the replay builds HEAD, this build has uncommitted changes: commit them first)" if dirty else ""
     assert not differences, (

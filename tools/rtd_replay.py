@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         "--clone-url", default="https://github.com/example/linreg.git", help="READTHEDOCS_GIT_CLONE_URL"
     )
     args = parser.parse_args(argv)
-    work, steps, problems = args.workdir, [], []
+    work, problems = args.workdir, []
+    steps: list[dict[str, Any]] = []
     work.mkdir(parents=True, exist_ok=True)
     checkout, venv = work / "checkout", work / "venv"
 
@@ -117,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         for command in jobs.get("pre_install", []):
             run("pre_install", command)
 
-        def torch_info() -> dict:
-            return json.loads(
+        def torch_info() -> dict[str, Any]:
+            return json.loads(  # type: ignore[no-any-return]
                 next(x for x in run("torch", ["python", "-c", TORCH_INFO]).splitlines() if x[:1] == "{")
             )
 
@@ -132,15 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                 requirements = ["--exists-action=w", "--no-cache-dir", "-r", lock]
                 run("install", ["python", "-m", "pip", "install", *requirements])
                 continue
-            run(
-                "install",
-                [
-                    *pip,
-                    "--upgrade-strategy",
-                    "only-if-needed",
-                    f"{entry['path']}[{','.join(entry['extra_requirements'])}]",
-                ],
-            )
+            project = f"{entry['path']}[{','.join(entry['extra_requirements'])}]"
+            run("install", [*pip, "--upgrade-strategy", "only-if-needed", project])
         for command in jobs.get("post_install", []) + jobs.get("pre_build", []):
             run("job", command)
         after = torch_info()
@@ -152,34 +147,15 @@ def main(argv: list[str] | None = None) -> int:
             if wrong:
                 problems.append(f"not as {lock} pins them (pinned, installed): {wrong}")
         docs = (checkout / config["sphinx"]["configuration"]).parent
-        sphinx = [
-            "python",
-            "-m",
-            "sphinx",
-            "-T",
-            *(["-W", "--keep-going"] if config["sphinx"].get("fail_on_warning") else []),
-        ]
-        log = run(
-            "build",
-            [
-                *sphinx,
-                "-b",
-                "html",
-                "-d",
-                "_build/doctrees",
-                "-D",
-                "language=en",
-                ".",
-                f"{env['READTHEDOCS_OUTPUT']}html",
-            ],
-            cwd=docs,
-        )
+        strict = ["-W", "--keep-going"] if config["sphinx"].get("fail_on_warning") else []
+
+        def sphinx(builder: str, out: str) -> str:
+            command = ["python", "-m", "sphinx", "-T", *strict, "-b", builder, "-d", "_build/doctrees"]
+            return run("build", [*command, "-D", "language=en", ".", out], cwd=docs)
+
+        log = sphinx("html", f"{env['READTHEDOCS_OUTPUT']}html")
         if "pdf" in config.get("formats", []):
-            log += run(
-                "build",
-                [*sphinx, "-b", "latex", "-d", "_build/doctrees", "-D", "language=en", ".", "_build/latex"],
-                cwd=docs,
-            )
+            log += sphinx("latex", "_build/latex")
             run(
                 "build",
                 "latexmk -xelatex -interaction=nonstopmode -halt-on-error *.tex",
