@@ -76,6 +76,8 @@ class Losses:
 
     ``append`` keeps each 0-d loss (no host sync) and, every ``CHECK_EVERY`` epochs, stacks them
     into place and tests them: it returns True once a loss is non-finite, so the loop can stop.
+    ``epochs`` is the room foreseen; a loop that runs more (the steps of a stream of batches,
+    whose length is not known in advance) grows it.
     """
 
     def __init__(self, epochs: int, like: torch.Tensor) -> None:
@@ -94,6 +96,10 @@ class Losses:
             block = torch.stack(self.pending)
             if self.values is None:
                 self.values = self.like.new_empty(self.epochs)
+            if self.count + len(block) > len(self.values):  # more than foreseen (a stream's steps): grow
+                grown = self.like.new_empty(2 * (self.count + len(block)))
+                grown[: self.count] = self.values[: self.count]
+                self.values = grown
             self.values[self.count : self.count + len(block)] = block
             self.count += len(block)
             self.pending = []
