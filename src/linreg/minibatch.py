@@ -34,9 +34,11 @@ from linreg import checks
 from linreg.model import mse, predict
 from linreg.shards import _pair
 from linreg.solve import max_stable_lr
-from linreg.train import _STEPS, Losses, Result, _judged
+from linreg.train import Losses, Result, _analytic_steps, _autograd_steps, _judged
 
-STEPPERS = ("autograd", "analytic")  # fit's methods that take a step from the rows
+# fit's methods that take their steps from the rows (the statistics take none)
+_STEPPERS = {"autograd": _autograd_steps, "analytic": _analytic_steps}
+STEPPERS = tuple(_STEPPERS)
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,6 @@ class MiniBatch(Result):
     seed: int | None = None
 
 
-class _Last:
-    """Stands in for :class:`linreg.train.Losses` in a one-step call of fit's step: keeps the loss."""
-
-    loss: torch.Tensor
-
-    def append(self, loss: torch.Tensor) -> bool:
-        self.loss = loss
-        return False
-
-
 def _descend(
     epoch_batches: Callable[[], Iterable[tuple[torch.Tensor, torch.Tensor]]],
     W: torch.Tensor,
@@ -85,29 +77,34 @@ def _descend(
     method: str,
     like: torch.Tensor,
     steps: int,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor, Losses, list[int]]:
-    """The epochs, one step per batch; returns W, b, y_hat, the epochs' losses, the steps' and their rows."""
-    step, last = _STEPS[method], _Last()
-    batch_losses, rows, epoch_losses = Losses(steps, like), list[int](), list[torch.Tensor]()
-    y_hat = None
-    for _ in range(epochs):
-        mine = list[torch.Tensor]()
-        first = len(rows)
-        for X_B, y_B in epoch_batches():
-            W, b, y_hat = step(X_B, y_B, W, b, lr, 1, last)  # fit's epoch, on this batch
-            mine.append(last.loss)
-            rows.append(len(X_B))
-            if batch_losses.append(last.loss):
-                break  # non-finite: the steps left would only repeat it
-        if not mine:
-            raise ValueError("the batches held no rows: an epoch read nothing")
-        epoch_rows = rows[first:]
-        weights = like.new_tensor([k / sum(epoch_rows) for k in epoch_rows])  # 1.0 for one batch: exact
-        epoch_losses.append((torch.stack(mine) * weights).sum())
-        if batch_losses.stopped:
-            break
-    losses = torch.stack(epoch_losses) if epoch_losses else like.new_empty(0)
-    return W, b, y_hat, losses, batch_losses, rows
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor, list[int]]:
+    """The epochs as one run of fit's loop over their batches, one step each.
+
+    Returns ``W``, ``b``, ``y_hat``, the epochs' losses, the steps' losses and the steps' rows.
+    """
+    rows, epoch_of = list[int](), list[int]()
+
+    def every_step() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for epoch in range(epochs):
+            read = len(rows)
+            for X_B, y_B in epoch_batches():
+                rows.append(len(X_B))
+                epoch_of.append(epoch)
+                yield X_B, y_B
+            if len(rows) == read:
+                raise ValueError("the batches held no rows: an epoch read nothing")
+
+    batch_losses = Losses(steps, like)
+    W, b, y_hat = _STEPPERS[method](every_step(), W, b, lr, batch_losses)
+    trace = batch_losses.trace()
+    # each epoch's loss: its batch losses weighted by their rows (a weight of 1.0 for one batch: exact)
+    per_epoch = [0] * (epoch_of[-1] + 1 if epoch_of else 0)
+    for e, n in zip(epoch_of, rows, strict=True):
+        per_epoch[e] += n
+    weights = like.new_tensor([n / per_epoch[e] for e, n in zip(epoch_of, rows, strict=True)])
+    where = torch.tensor(epoch_of, dtype=torch.int64, device=like.device)
+    losses = like.new_zeros(len(per_epoch)).index_add_(0, where, trace * weights)
+    return W, b, y_hat, losses, trace, rows
 
 
 def _method(method: str) -> str:
@@ -188,7 +185,7 @@ def fit_minibatch(
     result = _judged(W_out, b_out, losses, y_hat, loss_after, lr, epochs, method, bound, stacklevel=2)
     return MiniBatch(
         **vars(result),
-        batch_losses=batch_losses.trace(),
+        batch_losses=batch_losses,
         batch_rows=torch.tensor(rows, dtype=torch.int64),
         batch_size=B,
         shuffle=shuffle,
@@ -256,7 +253,7 @@ def fit_batches(
     bound = lambda: min(max_stable_lr(X_B, D_out) for X_B, _ in _checked(batches, W, b))  # noqa: E731
     result = _judged(W_out, b_out, losses, y_hat, loss_after, lr, epochs, method, bound, stacklevel=2)
     return MiniBatch(
-        **vars(result), batch_losses=batch_losses.trace(), batch_rows=torch.tensor(rows, dtype=torch.int64)
+        **vars(result), batch_losses=batch_losses, batch_rows=torch.tensor(rows, dtype=torch.int64)
     )
 
 

@@ -20,9 +20,10 @@ A run whose loss grew above the largest stable learning rate is returned flagged
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import torch
@@ -194,12 +195,17 @@ class Result:
         return float(self.losses[-1]) if self.epochs else None
 
 
-def _autograd(
-    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+# The loops take their steps from an iterable of (X, y) batches: fit's is the same rows every
+# epoch (itertools.repeat), linreg.minibatch's a new batch every step.
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+
+
+def _autograd_steps(
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Losses
 ) -> Trajectory:
     W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
     y_hat = None
-    for _ in range(epochs):
+    for X, y in batches:
         y_hat = X @ W + b
         loss = torch.mean((y_hat - y) ** 2)
         loss.backward()
@@ -213,12 +219,12 @@ def _autograd(
     return W.detach(), b.detach(), None if y_hat is None else y_hat.detach()
 
 
-def _analytic(
-    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+def _analytic_steps(
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Losses
 ) -> Trajectory:
     # The loss and the gradients share one residual: two passes over X per epoch, not three.
     y_hat = None
-    for _ in range(epochs):
+    for X, y in batches:
         y_hat = predict(X, W, b)
         R = y_hat - y
         dW, db = residual_gradients(X, R)
@@ -226,6 +232,18 @@ def _analytic(
         if losses.append(torch.mean(R**2)):  # linreg.model.mse, op for op
             break
     return W, b, y_hat
+
+
+def _autograd(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
+    return _autograd_steps(itertools.repeat((X, y), epochs), W, b, lr, losses)
+
+
+def _analytic(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
+    return _analytic_steps(itertools.repeat((X, y), epochs), W, b, lr, losses)
 
 
 def _sufficient(
