@@ -49,9 +49,13 @@ class MiniBatch(Result):
 
     - ``batch_losses[s]`` is step ``s + 1``'s loss on its own batch, before that step, and
       ``batch_rows[s]`` the batch's rows (``batch_rows.cumsum(0)`` are the rows read);
-    - ``losses[i]`` is epoch ``i + 1``'s batch losses averaged over its rows (each weighted by
-      its batch's rows): the loss of the updates the epoch made, each taken where that update
-      started. With one batch per epoch it is ``fit``'s loss before the epoch's update.
+    - ``losses[i]``, of :func:`fit_minibatch`, is ``fit``'s: the loss on all ``N`` rows of the
+      ``W``, ``b`` that epoch ``i + 1`` starts from (one more pass over ``X`` an epoch, unless the
+      epoch is one batch, whose step computes it). :func:`fit_batches` holds no rows: its
+      ``losses[i]`` is epoch ``i + 1``'s batch losses weighted by their rows, the loss a
+      ``DataLoader`` loop reports. With one batch an epoch the two are the same; with more, the
+      second runs above the first near the minimum (each batch is met where the other batches'
+      steps left ``W`` and ``b``).
     - ``loss_after`` is the loss of the returned ``W``, ``b`` on all the rows; ``y_hat`` the
       last step's predictions of its batch, before its update.
 
@@ -68,6 +72,24 @@ class MiniBatch(Result):
     seed: int | None = None
 
 
+class _Epoch:
+    """The steps' losses of one epoch, kept as the run's :class:`linreg.train.Losses` takes them."""
+
+    def __init__(self, run: Losses) -> None:
+        self.run, self.losses, self.rows = run, list[torch.Tensor](), list[int]()
+
+    def append(self, loss: torch.Tensor) -> bool:
+        self.losses.append(loss)
+        return self.run.append(loss)
+
+    def counted(
+        self, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for X_B, y_B in batches:
+            self.rows.append(len(X_B))
+            yield X_B, y_B
+
+
 def _descend(
     epoch_batches: Callable[[], Iterable[tuple[torch.Tensor, torch.Tensor]]],
     W: torch.Tensor,
@@ -77,34 +99,31 @@ def _descend(
     method: str,
     like: torch.Tensor,
     steps: int,
+    all_rows: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor, list[int]]:
-    """The epochs as one run of fit's loop over their batches, one step each.
+    """The epochs, each a run of fit's loop over its batches, one step each.
 
-    Returns ``W``, ``b``, ``y_hat``, the epochs' losses, the steps' losses and the steps' rows.
+    An epoch's loss is ``all_rows(W, b)`` at its start where given, else its batch losses
+    weighted by their rows (a weight of 1.0 for one batch: exact). Returns ``W``, ``b``,
+    ``y_hat``, the epochs' losses, the steps' losses and the steps' rows.
     """
-    rows, epoch_of = list[int](), list[int]()
-
-    def every_step() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for epoch in range(epochs):
-            read = len(rows)
-            for X_B, y_B in epoch_batches():
-                rows.append(len(X_B))
-                epoch_of.append(epoch)
-                yield X_B, y_B
-            if len(rows) == read:
-                raise ValueError("the batches held no rows: an epoch read nothing")
-
-    batch_losses = Losses(steps, like)
-    W, b, y_hat = _STEPPERS[method](every_step(), W, b, lr, batch_losses)
-    trace = batch_losses.trace()
-    # each epoch's loss: its batch losses weighted by their rows (a weight of 1.0 for one batch: exact)
-    per_epoch = [0] * (epoch_of[-1] + 1 if epoch_of else 0)
-    for e, n in zip(epoch_of, rows, strict=True):
-        per_epoch[e] += n
-    weights = like.new_tensor([n / per_epoch[e] for e, n in zip(epoch_of, rows, strict=True)])
-    where = torch.tensor(epoch_of, dtype=torch.int64, device=like.device)
-    losses = like.new_zeros(len(per_epoch)).index_add_(0, where, trace * weights)
-    return W, b, y_hat, losses, trace, rows
+    step, run = _STEPPERS[method], Losses(steps, like)
+    rows, epoch_losses, y_hat = list[int](), list[torch.Tensor](), None
+    for _ in range(epochs):
+        epoch = _Epoch(run)
+        before = None if all_rows is None else all_rows(W, b)
+        W, b, y_hat = step(epoch.counted(epoch_batches()), W, b, lr, epoch)
+        if not epoch.rows:
+            raise ValueError("the batches held no rows: an epoch read nothing")
+        if before is None:
+            weights = like.new_tensor([n / sum(epoch.rows) for n in epoch.rows])
+            before = (torch.stack(epoch.losses) * weights).sum()
+        epoch_losses.append(before)
+        rows += epoch.rows
+        if run.stopped:
+            break  # non-finite: the epochs left would only repeat it
+    losses = torch.stack(epoch_losses) if epoch_losses else like.new_empty(0)
+    return W, b, y_hat, losses, run.trace(), rows
 
 
 def _method(method: str) -> str:
@@ -176,9 +195,10 @@ def fit_minibatch(
             parts = list(torch.randperm(N, generator=generator).to(X.device).split(B))
         return ((X[i], y[i]) for i in parts)
 
-    steps = epochs * len(parts)
+    # each epoch's loss on all the rows, at its start; one batch of all rows computes it in its step
+    all_rows = None if len(parts) == 1 else lambda W, b: mse(predict(X, W, b), y)
     W_out, b_out, y_hat, losses, batch_losses, rows = _descend(
-        epoch_batches, W.detach(), b.detach(), lr, epochs, method, X, steps
+        epoch_batches, W.detach(), b.detach(), lr, epochs, method, X, epochs * len(parts), all_rows
     )
     loss_after = float(mse(predict(X, W_out, b_out), y))
     bound = lambda: min(max_stable_lr(X[i], D_out) for i in parts)  # noqa: E731  # the last epoch's

@@ -25,6 +25,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -200,8 +201,14 @@ class Result:
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
 
+class Appends(Protocol):
+    """What the loops append each step's loss to (:class:`Losses`); True from it stops the loop."""
+
+    def append(self, loss: torch.Tensor) -> bool: ...
+
+
 def _autograd_steps(
-    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Losses
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Appends
 ) -> Trajectory:
     W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
     y_hat = None
@@ -220,7 +227,7 @@ def _autograd_steps(
 
 
 def _analytic_steps(
-    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Losses
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Appends
 ) -> Trajectory:
     # The loss and the gradients share one residual: two passes over X per epoch, not three.
     y_hat = None
