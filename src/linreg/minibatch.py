@@ -61,8 +61,10 @@ class MiniBatch(Result):
 
     ``diverging`` and ``max_stable_lr`` are judged as ``fit`` judges them, with the bound of the
     steps taken: the least, over the last epoch's batches, of each batch's
-    :math:`2/\lambda_\text{max}` (:func:`linreg.solve.max_stable_lr` of its rows). Below it every
-    step shrinks the error in ``W`` and ``b``; it is at most the full-batch bound.
+    :math:`2/\lambda_\text{max}` (:func:`linreg.solve.max_stable_lr` of its rows). Below it no
+    step enlarges the error in ``W`` and ``b`` along any direction; it is at most the full-batch
+    bound (the full Hessian is the batches' Hessians averaged by rows). One batch of all the rows
+    has ``fit``'s bound.
     """
 
     batch_losses: torch.Tensor = field(default_factory=lambda: torch.empty(0))
