@@ -1,6 +1,7 @@
 """Linear regression by full-batch gradient descent in PyTorch: the library the book runs."""
 
 from linreg.data import Data, init_params, make_data
+from linreg.minibatch import MiniBatch, fit_batches, fit_minibatch
 from linreg.model import gradients, mse, predict
 from linreg.solve import closed_form, design, hessian, max_stable_lr
 from linreg.sweep import Sweep, sweep
@@ -12,12 +13,15 @@ __all__ = [
     "METHODS",
     "Data",
     "DivergenceError",
+    "MiniBatch",
     "Result",
     "Sweep",
     "UnstableWarning",
     "closed_form",
     "design",
     "fit",
+    "fit_batches",
+    "fit_minibatch",
     "gradients",
     "hessian",
     "init_params",

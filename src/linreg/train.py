@@ -20,10 +20,12 @@ A run whose loss grew above the largest stable learning rate is returned flagged
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -76,6 +78,8 @@ class Losses:
 
     ``append`` keeps each 0-d loss (no host sync) and, every ``CHECK_EVERY`` epochs, stacks them
     into place and tests them: it returns True once a loss is non-finite, so the loop can stop.
+    ``epochs`` is the room foreseen; a loop that runs more (the steps of a stream of batches,
+    whose length is not known in advance) grows it.
     """
 
     def __init__(self, epochs: int, like: torch.Tensor) -> None:
@@ -94,6 +98,10 @@ class Losses:
             block = torch.stack(self.pending)
             if self.values is None:
                 self.values = self.like.new_empty(self.epochs)
+            if self.count + len(block) > len(self.values):  # more than foreseen (a stream's steps): grow
+                grown = self.like.new_empty(2 * (self.count + len(block)))
+                grown[: self.count] = self.values[: self.count]
+                self.values = grown
             self.values[self.count : self.count + len(block)] = block
             self.count += len(block)
             self.pending = []
@@ -188,12 +196,23 @@ class Result:
         return float(self.losses[-1]) if self.epochs else None
 
 
-def _autograd(
-    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+# The loops take their steps from an iterable of (X, y) batches: fit's is the same rows every
+# epoch (itertools.repeat), linreg.minibatch's a new batch every step.
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+
+
+class Appends(Protocol):
+    """What the loops append each step's loss to (:class:`Losses`); True from it stops the loop."""
+
+    def append(self, loss: torch.Tensor) -> bool: ...
+
+
+def _autograd_steps(
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Appends
 ) -> Trajectory:
     W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
     y_hat = None
-    for _ in range(epochs):
+    for X, y in batches:
         y_hat = X @ W + b
         loss = torch.mean((y_hat - y) ** 2)
         loss.backward()
@@ -207,12 +226,12 @@ def _autograd(
     return W.detach(), b.detach(), None if y_hat is None else y_hat.detach()
 
 
-def _analytic(
-    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+def _analytic_steps(
+    batches: Batches, W: torch.Tensor, b: torch.Tensor, lr: float, losses: Appends
 ) -> Trajectory:
     # The loss and the gradients share one residual: two passes over X per epoch, not three.
     y_hat = None
-    for _ in range(epochs):
+    for X, y in batches:
         y_hat = predict(X, W, b)
         R = y_hat - y
         dW, db = residual_gradients(X, R)
@@ -220,6 +239,18 @@ def _analytic(
         if losses.append(torch.mean(R**2)):  # linreg.model.mse, op for op
             break
     return W, b, y_hat
+
+
+def _autograd(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
+    return _autograd_steps(itertools.repeat((X, y), epochs), W, b, lr, losses)
+
+
+def _analytic(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, epochs: int, losses: Losses
+) -> Trajectory:
+    return _analytic_steps(itertools.repeat((X, y), epochs), W, b, lr, losses)
 
 
 def _sufficient(
