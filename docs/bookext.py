@@ -149,10 +149,19 @@ def _math_keeps_its_punctuation(app: Any, doctree: Any, docname: str) -> None:
         at = parent.index(math)
         after = parent[at + 1] if at + 1 < len(parent) else None
         mark = re.match(r"[.,;:!?)’”]+", after.astext()) if isinstance(after, nodes.Text) else None
-        if mark:
+        if mark and after is not None:
             parent[at + 1] = nodes.Text(after.astext()[mark.end() :])
             kept = nodes.inline("", "", math.deepcopy(), nodes.Text(mark.group()), classes=["lr-nowrap"])
             parent[at] = kept
+
+
+def _exercise_ids(app: Sphinx, doctree: Any, docname: str) -> None:
+    # sphinx-exercise gives the body of every exercise and solution the same id (two on a page
+    # are invalid HTML); nothing links to them: they go.
+    from docutils import nodes
+
+    for section in doctree.findall(nodes.section):
+        section["ids"] = [i for i in section["ids"] if i not in ("exercise-content", "solution-content")]
 
 
 def _pdf_offer(app: Any, doctree: Any, docname: str) -> None:
@@ -176,7 +185,10 @@ def _provenance(app: Any, doctree: Any, docname: str) -> None:
         return
     glue = Path(app.env.mystnb_config.output_folder) / f"{docname}.glue.json"
     glued = json.loads(glue.read_text()) if glue.is_file() else {}
-    value = lambda key: glued[key]["data"]["text/plain"].strip("'") if key in glued else "?"  # noqa: E731
+
+    def value(key: str) -> str:
+        return str(glued[key]["data"]["text/plain"]).strip("'") if key in glued else "?"
+
     when = datetime.datetime.fromtimestamp(executed["mtime"], datetime.UTC)
     line = nodes.paragraph(classes=["lr-provenance"])
     line += nodes.Text(
@@ -231,7 +243,8 @@ def _referring_pages(app: Any, env: Any) -> list[str]:
     changed = getattr(env, "book_stale", set()) | {
         k for d in getattr(env, "book_reading", ()) for k in getattr(env, "book_equations", {}).get(d, {})
     }
-    reading, env.book_stale = getattr(env, "book_reading", set()), set()
+    reading: set[str] = getattr(env, "book_reading", set())
+    env.book_stale = set()
     referring = getattr(env, "book_eqrefs", {}).items()
     return sorted(d for d, refs in referring if refs & changed and d not in reading)
 
@@ -259,7 +272,7 @@ def _runnable(app: Sphinx, docname: str) -> bool:
     return "kernelspec" in meta and str(meta.get("runnable", "true")).lower() != "false"
 
 
-def _downloads(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def _downloads(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     # What the page's download menu (_templates/lr-downloads.html) offers: what runs anywhere.
     offered = []
     if doctree is not None and _runnable(app, pagename):
@@ -383,6 +396,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("config-inited", _wheel_site)
     app.connect("doctree-resolved", _pdf_offer)
+    app.connect("doctree-resolved", _exercise_ids)
     app.connect("doctree-resolved", _math_keeps_its_punctuation)
     app.connect("builder-inited", _wheel)
     app.connect("doctree-read", _equation_latex)

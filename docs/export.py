@@ -253,7 +253,10 @@ def runnable(doctree: nodes.document, executed: Any, page: str, site: str, wheel
 
 def write_notebook(app: Sphinx, page: str, doctree: nodes.document) -> None:
     """Write the page's two runnable notebooks, ``_sources/<page>.ipynb`` and ``notebooks/<page>.ipynb``."""
-    executed = nbformat.read(Path(app.env.mystnb_config.output_folder) / f"{page}.ipynb", as_version=4)
+    # Where myst-nb keeps the notebooks it executed (no documented interface says; the theme's
+    # launch buttons read the same folder).
+    ran = Path(app.env.mystnb_config.output_folder)  # type: ignore[attr-defined]
+    executed = nbformat.read(ran / f"{page}.ipynb", as_version=4)
     if not any(c.get("outputs") for c in executed.cells) and app.config.nb_execution_mode == "cache":
         # In cache mode myst-nb writes the notebook without outputs: they are in the cache.
         executed = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(executed)[1]

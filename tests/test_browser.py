@@ -76,7 +76,7 @@ COLLECT = r"""(raw) => {
     images: [...document.images].map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth})),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href).filter(h => /^https?:/.test(h)),
     cells: document.querySelectorAll('div.cell').length,
-    outputs: [...document.querySelectorAll('.cell_output .output.stream pre')].map(p => p.innerText),
+    outputs: [...document.querySelectorAll('.cell_output .output.stream pre')].map(p => p.textContent),
     notebook: (document.querySelector('a.btn-download-notebook-button') || {}).href || null,
     icon: (document.querySelector('link[rel~="icon"]') || {}).href || null,
   };

