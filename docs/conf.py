@@ -31,6 +31,8 @@ extensions = [
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "*.ipynb"]
 html_static_path = ["_static"]
+# layout.html: each page that shows math preloads the KaTeX fonts it uses (no layout shift when they come).
+templates_path = ["_templates"]
 html_css_files = ["book.css"]
 # Without one, every reader's browser asks for /favicon.ico and logs a 404.
 html_favicon = "_static/favicon.svg"
