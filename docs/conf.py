@@ -32,6 +32,9 @@ extensions = [
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "*.ipynb"]
 html_static_path = ["_static"]
+# layout.html: each page that shows math preloads the KaTeX fonts it uses (no layout shift when they
+# come); lr-downloads.html: the page's download menu (bookext).
+templates_path = ["_templates"]
 html_css_files = ["book.css"]
 # Without one, every reader's browser asks for /favicon.ico and logs a 404.
 html_favicon = "_static/favicon.svg"
@@ -128,7 +131,6 @@ latex_elements = {"printindex": "", "sphinxsetup": "verbatimwrapslines=true, ver
 # -- Theme.
 html_theme = "sphinx_book_theme"
 # The pages' sources hold build-only cells: the site offers their runnable notebooks instead.
-templates_path = ["_templates"]
 html_copy_source = False
 html_show_sourcelink = False
 html_title = "Linear regression by gradient descent"

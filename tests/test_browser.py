@@ -53,7 +53,7 @@ COLLECT = r"""(raw) => {
     .map(e => e.className || e.tagName);
   const scrolling = [...document.querySelectorAll('article div.cell pre')]
     .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));
-  const cueless = [...document.querySelectorAll('article div.math .katex-display')]
+  const cueless = [...document.querySelectorAll('article div.math .katex-display > .katex > .katex-html')]
     .filter(e => e.scrollWidth > e.clientWidth + 1)
     .filter(e => getComputedStyle(e).overflowX !== 'auto' || getComputedStyle(e).backgroundImage === 'none')
     .map(e => e.textContent.slice(0, 60));
@@ -326,13 +326,206 @@ def test_code_and_outputs_do_not_scroll_sideways_at_1280_px(tour) -> None:
     assert not any(problems.values()), per_page(problems)
 
 
-def test_long_equations_scroll_in_their_box_with_a_cue_and_margin_notes_fall_below_on_a_phone(tour) -> None:
+def test_an_equation_that_scrolls_would_show_a_cue_and_margin_notes_fall_below_on_a_phone(tour) -> None:
     cues = each_view(
         tour, lambda s: s["cueless"] + [f"starts left of its box: {t}" for t in s["clippedLeft"]]
     )
     assert not any(cues.values()), per_page(cues)
     margins = {path: v.views["390.light"]["floatingMargins"] for path, v in tour.items()}
     assert not any(margins.values()), per_page(margins)
+
+
+# --- each box fits its column, at 390 px and 1280 px, in both themes ---------------------------
+#
+# Every page the build made, in one browser context per width and mode, the page reused from one
+# address to the next. What is judged, per page and view: a display equation's box never scrolls
+# (the long ones are split in their sources: nothing is left to scroll) and its number covers none
+# of it; a table is no wider than its column (no scrolling either); code may scroll in its block,
+# which then shows the fade that says so (a phone shows no scrollbar until touched); nothing else
+# (a paragraph, a figure, a signature) is wider than the column, unless it sits in a box that
+# scrolls within it; no line opens with punctuation (the mark stays on the line of what it
+# follows); and the page's layout shifts from the first paint to its fonts loaded sum to 0.01 at
+# most (Lighthouse weighs them in windows: the sum is the stricter). Margin notes, which sit
+# beside the column at 1280 px by design, are not in it.
+
+VIEWS = [(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")]
+MAX_SHIFT = 0.01
+
+LAYOUT = r"""() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main')
+    || document.body;
+  const a = article.getBoundingClientRect(), as = getComputedStyle(article);
+  const column = {left: a.left + parseFloat(as.paddingLeft), right: a.right - parseFloat(as.paddingRight)};
+  const visible = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'
+    && !e.closest('aside.margin, aside.sidebar, .lr-eq-preview');
+  const label = e => (e.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60);
+  const scrolls = e => e.scrollWidth > e.clientWidth + 1;
+  const cue = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+    && getComputedStyle(e).backgroundAttachment.includes('local');
+  const scroller = e => { for (let p = e.parentElement; p && p !== article; p = p.parentElement)
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return p; return null; };
+  const meet = (p, q) => p.right > q.left + 0.5 && p.left < q.right - 0.5 && p.bottom > q.top + 0.5
+    && p.top < q.bottom - 0.5;
+  // A cell tagged full-width spans the margin too, by design: its column is the page.
+  const right = e => e.closest('.tag_full-width') ? document.documentElement.clientWidth : column.right;
+  const out = {equations: [], numbers: [], tables: [], code: [], wide: [], punctuation: [], checked: 0};
+  const page = document.documentElement.scrollWidth;
+  if (page > innerWidth) out.wide.push(`the page: ${page} px`);
+  for (const m of article.querySelectorAll('div.math')) {
+    if (!visible(m)) continue;
+    out.checked++;
+    const html = m.querySelector('.katex-html');
+    if (!html) continue;
+    const boxes = [m.querySelector('.katex-display'), html].filter(Boolean);
+    if (boxes.some(scrolls) || boxes.some(b => b.getBoundingClientRect().right > column.right + 0.5))
+      out.equations.push(label(html));
+    const number = m.querySelector('.eqno'), shown = html.getBoundingClientRect();
+    if (number && [...html.querySelectorAll('.base')].some(b => meet(b.getBoundingClientRect(), shown)
+        && meet(b.getBoundingClientRect(), number.getBoundingClientRect())))
+      out.numbers.push(label(html));
+  }
+  for (const t of article.querySelectorAll('table')) {
+    if (!visible(t)) continue;
+    out.checked++;
+    const s = scroller(t);
+    if (t.getBoundingClientRect().right > column.right + 0.5 || (s && scrolls(s))) out.tables.push(label(t));
+  }
+  for (const p of article.querySelectorAll('pre')) {
+    if (!visible(p)) continue;
+    out.checked++;
+    if (scrolls(p) && !cue(p)) out.code.push(label(p));
+  }
+  const boxes = 'pre, div.math, table, .lr-figure, img, dl, .sig-param, p, li, blockquote';
+  for (const e of article.querySelectorAll(boxes)) {
+    if (!visible(e)) continue;
+    const s = scroller(e);
+    if (s && s.getBoundingClientRect().right <= right(s) + 0.5) continue;
+    if (e.getBoundingClientRect().right > right(e) + 0.5) out.wide.push(`${e.tagName}: ${label(e)}`);
+  }
+  // A text that opens with a mark must start on the line where what comes before it ends.
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (!/^[.,;:!?)\]’”]/.test(node.textContent) || !parent
+        || parent.closest('pre, code, .katex, script, style') || !visible(parent)) continue;
+    let before = node.previousSibling, up = node.parentElement;
+    while (!before && up && up !== article) { before = up.previousSibling; up = up.parentElement; }
+    while (before && before.nodeType === Node.TEXT_NODE && !before.textContent.trim())
+      before = before.previousSibling;
+    if (!before || (before.nodeType !== Node.TEXT_NODE && !before.getClientRects)) continue;
+    // A mark after a space opens a word of its own (the `...` of `tuple[int, ...]`): not glued to it.
+    if (/\s$/.test(before.textContent)) continue;
+    range.setStart(node, 0);
+    range.setEnd(node, 1);
+    const mark = range.getClientRects()[0];
+    if (before.nodeType === Node.TEXT_NODE) range.selectNodeContents(before);
+    const rects = before.nodeType === Node.TEXT_NODE ? range.getClientRects() : before.getClientRects();
+    const last = rects[rects.length - 1];
+    if (mark && last && mark.top >= last.bottom - 1)
+      out.punctuation.push(`${label(before.nodeType === Node.TEXT_NODE ? before.parentElement : before)}`
+        + ` | ${node.textContent.slice(0, 30)}`);
+  }
+  return out;
+}"""
+
+# Layout shifts from the start of each page's load: an observer installed before any of the page's
+# scripts; read once the page and its fonts have loaded and two frames have been drawn.
+SHIFTS_WATCH = """window.__lrShifts = [];
+window.__lrShiftWatch = new PerformanceObserver(list => window.__lrShifts.push(...list.getEntries()));
+window.__lrShiftWatch.observe({type: 'layout-shift', buffered: true});"""
+SHIFTS = """async () => {
+  await document.fonts.ready;
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return [...window.__lrShifts, ...window.__lrShiftWatch.takeRecords()].filter(e => !e.hadRecentInput)
+    .map(e => ({value: e.value,
+      sources: e.sources.map(s => s.node ? (s.node.className || s.node.nodeName) : '')}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def layouts(book: Path, site: str, browser: Any) -> dict[str, dict[str, Any]]:
+    """Every page's LAYOUT and layout shifts, per view ("api.html at 390 px, dark")."""
+    pages = book_pages(book)
+    assert {"index.html", "api.html"} <= set(pages)
+    found = {}
+    for width, mode in VIEWS:
+        viewport = {"width": width, "height": 844 if width < 768 else 900}
+        with watched_page(browser, site, viewport=viewport, color_scheme=mode) as tab:
+            tab.context.add_init_script(SHIFTS_WATCH)
+            for path in pages:
+                tab.goto(site + path, wait_until="load")
+                shifts = tab.evaluate(SHIFTS)
+                seen = tab.evaluate(LAYOUT)
+                seen["theme"] = tab.evaluate("document.documentElement.dataset.theme")
+                found[f"{path} at {width} px, {mode}"] = {**seen, "shifts": shifts}
+    return found
+
+
+def judged(layouts: dict[str, dict[str, Any]], *keys: str) -> dict[str, list[str]]:
+    return {view: [f"{k}: {x}" for k in keys for x in seen[k]] for view, seen in layouts.items()}
+
+
+def test_every_page_is_laid_out_at_both_widths_in_both_themes(layouts) -> None:
+    themes = {view: seen["theme"] for view, seen in layouts.items()}
+    assert all(view.endswith(theme) for view, theme in themes.items()), per_page(themes)
+    assert sum(seen["checked"] for seen in layouts.values()) > 400, "fewer boxes checked than the book has"
+
+
+def test_every_display_equation_fits_its_column_beside_its_number(layouts) -> None:
+    problems = judged(layouts, "equations", "numbers")
+    assert not any(problems.values()), per_page(problems)
+
+
+def test_every_table_fits_its_column(layouts) -> None:
+    problems = judged(layouts, "tables")
+    assert not any(problems.values()), per_page(problems)
+
+
+def test_code_that_scrolls_shows_it_and_nothing_else_is_wider_than_its_column(layouts) -> None:
+    problems = judged(layouts, "code", "wide")
+    assert not any(problems.values()), per_page(problems)
+
+
+def test_no_line_opens_with_punctuation(layouts) -> None:
+    problems = judged(layouts, "punctuation")
+    assert not any(problems.values()), per_page(problems)
+
+
+def test_the_layout_shifts_of_every_page_sum_to_at_most_a_hundredth(layouts) -> None:
+    totals = {view: sum(s["value"] for s in seen["shifts"]) for view, seen in layouts.items()}
+    problems = {
+        view: f"{total:.4f}: {layouts[view]['shifts']}" for view, total in totals.items() if total > MAX_SHIFT
+    }
+    assert not problems, per_page(problems)
+
+
+BAD_LAYOUT = """<html><body style="margin:0;width:390px"><article class="bd-article" style="width:300px">
+<p><span style="display:inline-block;width:296px">x</span>, opens a line</p>
+<table><tr><td style="white-space:nowrap">a table wider than its column, a table wider</td></tr></table>
+<pre style="overflow:auto">code that scrolls and shows nothing of it, code that scrolls, shows nothing</pre>
+<div class="math" style="position:relative"><span class="eqno" style="position:absolute;left:0">(1)</span>
+<span class="katex-display"><span class="katex">
+<span class="katex-html" style="display:block;overflow:auto"><span class="base"
+style="display:inline-block;width:600px">x</span></span></span></span></div>
+</article></body></html>"""
+
+
+def test_the_layout_checks_flag_what_does_not_fit(page) -> None:
+    """The checks above can fail: a wide table, cueless scrolling code, an equation that scrolls
+    under its number and a line opening with a comma are each flagged."""
+    page.set_viewport_size({"width": 390, "height": 600})
+    page.set_content(BAD_LAYOUT)
+    seen = page.evaluate(LAYOUT)
+    assert [len(seen[k]) for k in ("equations", "numbers", "tables", "code", "punctuation")] == [
+        1,
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert any(w.startswith("TABLE") for w in seen["wide"])
 
 
 # --- equations, figures, what readers do not see ------------------------------------------------

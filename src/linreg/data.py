@@ -2,8 +2,10 @@ r"""The data of the seed notebook, in general shapes.
 
 .. math::
 
-    X \in \mathbb{R}^{N \times D_\text{in}}, \qquad
+    \begin{gathered}
+    X \in \mathbb{R}^{N \times D_\text{in}}, \\
     y_\text{true} = X W_\text{true} + b_\text{true} \in \mathbb{R}^{N \times D_\text{out}}
+    \end{gathered}
 
 Random numbers are drawn in float32 on the CPU from a generator seeded here, then
 cast to the requested dtype and moved to the requested device: so the seed's numbers

@@ -54,8 +54,10 @@ def gradients(
 
     .. math::
 
-        \nabla_W \mathcal{L} = \tfrac{2}{N D_\text{out}} X^\top (XW + b - y), \qquad
+        \begin{gathered}
+        \nabla_W \mathcal{L} = \tfrac{2}{N D_\text{out}} X^\top (XW + b - y), \\
         \nabla_b \mathcal{L} = \tfrac{2}{N D_\text{out}} (XW + b - y)^\top \mathbf{1}
+        \end{gathered}
 
     Examples
     --------

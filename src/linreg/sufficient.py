@@ -4,16 +4,20 @@ The statistics are centred: the means :math:`\bar x, \bar y` and the co-moments 
 
 .. math::
 
-    S_{xx} = \sum_i (x_i - \bar x)^\top (x_i - \bar x), \quad
-    S_{xy} = \sum_i (x_i - \bar x)^\top (y_i - \bar y), \quad
-    S_{yy} = \sum_i \lVert y_i - \bar y \rVert^2 .
+    \begin{aligned}
+    S_{xx} &= \textstyle\sum_i (x_i - \bar x)^\top (x_i - \bar x), \\
+    S_{xy} &= \textstyle\sum_i (x_i - \bar x)^\top (y_i - \bar y), \\
+    S_{yy} &= \textstyle\sum_i \lVert y_i - \bar y \rVert^2 .
+    \end{aligned}
 
 With the mean residual :math:`e = \bar x W + b - \bar y`, the loss is
 
 .. math::
 
-    \mathcal{L}(W, b) = \frac{\operatorname{tr}(W^\top S_{xx} W) - 2 \operatorname{tr}(W^\top S_{xy})
-    + S_{yy} + N \lVert e \rVert^2}{N D_\text{out}} .
+    \begin{aligned}
+    \mathcal{L}(W, b) &= \frac{1}{N D_\text{out}} \big( \operatorname{tr}(W^\top S_{xx} W) \\
+    &\quad - 2 \operatorname{tr}(W^\top S_{xy}) + S_{yy} + N \lVert e \rVert^2 \big) .
+    \end{aligned}
 
 Centred sums do not cancel: the uncentred :math:`y^\top y` is :math:`N` times the mean square
 of ``y``, which can be thousands of times the loss, and float32 keeps 7 digits of it; the
@@ -195,9 +199,11 @@ def descend(
 
     .. math::
 
-        \tilde\delta_t = r^t \tilde\delta_0 + a\, \frac{1 - r^t}{1 - r}\, \tilde\rho, \qquad
-        \mathcal{L}_t = \frac{\mathcal{L}^\star N D_\text{out}
-        + \sum (g\, \tilde\delta_t - 2 \tilde\rho) \odot \tilde\delta_t}{N D_\text{out}} .
+        \begin{aligned}
+        \tilde\delta_t &= r^t \tilde\delta_0 + a\, \frac{1 - r^t}{1 - r}\, \tilde\rho, \\
+        \mathcal{L}_t &= \mathcal{L}^\star
+        + \frac{\sum (g\, \tilde\delta_t - 2 \tilde\rho) \odot \tilde\delta_t}{N D_\text{out}} .
+        \end{aligned}
 
     A loss that overflows stops the computation: the later losses are NaN.
 
