@@ -64,6 +64,8 @@ class Checks:
     def summary(self) -> Markdown:
         """The page's last words: how many values this build checked, and against what."""
         _none_left_behind(shell.execution_count + 1)
+        if _problems:  # IPython shows a formatter's error as an output and goes on: fail here
+            raise ValueError("; ".join(_problems))
         total = sum(len(v) for v in self.seen.values())
         glue("checked", total, display=False)
         glue("device", "CPU" if linreg.make_data().X.device.type == "cpu" else "GPU", display=False)
@@ -108,6 +110,12 @@ _figures = itertools.count(1)
 # The alternative text of the figure each cell shows, by the cell's execution count: a cell's while
 # it runs and while its figures are shown (IPython counts it up before it runs the cell).
 _alts: dict[int, str] = {}
+_problems: list[str] = []  # what a figure's formatter found wrong
+
+
+def _figure_problem(message: str) -> ValueError:
+    _problems.append(message)
+    return ValueError(message)
 
 
 def _none_left_behind(cell: int) -> None:
@@ -124,7 +132,7 @@ def alt(text: str) -> None:
 def themed_svg(fig: Figure) -> str:
     """The figure as inline SVG, its colours replaced by the page's CSS variables."""
     if shell.execution_count not in _alts:
-        raise ValueError("a figure without alternative text: call book.alt(...) in the cell before it")
+        raise _figure_problem("a figure without alternative text: call book.alt(...) in the cell before it")
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = out.getvalue()
@@ -134,7 +142,7 @@ def themed_svg(fig: Figure) -> str:
     def colour(match: re.Match[str]) -> str:
         name = COLOURS.get(match[2].lower())
         if name is None:
-            raise ValueError(
+            raise _figure_problem(
                 f"the colour {match[2]} has no theme variable: add it to book.COLOURS and book.css"
             )
         return f"{match[1]}: var(--lr-{name}, {match[2]})"

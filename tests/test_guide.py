@@ -92,3 +92,26 @@ def test_a_deleted_page_leaves_no_notebook_behind(tmp_path: Path) -> None:
             (src / "index.md").write_text("# Index\n\n```{toctree}\nkept\n```\n")
     for folder in ("_sources", "notebooks"):
         assert {p.stem for p in (out / folder).glob("*.ipynb")} == {"kept"}, folder
+
+
+def test_a_figure_without_alternative_text_fails_the_build(tmp_path: Path) -> None:
+    """As the guide says: IPython shows a formatter's error as an output and goes on, so the
+    page's summary raises what the figure's formatter found."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs')!r})\n"
+        "extensions = ['myst_nb', 'sphinxcontrib.katex', 'bookext']\n"
+        "nb_execution_mode = 'force'\nnb_execution_show_tb = True\nkatex_prerender = False\n"
+    )
+    kernel = "kernelspec:\n  name: python3\n  display_name: Python 3\n"
+    cells = [
+        "import book\nimport matplotlib.pyplot as plt\n\ncheck = book.Checks()\ncheck(True, 'theory', 'x')",
+        "plt.plot([1, 2])\nplt.show()",
+        "check.summary()",
+    ]
+    body = "".join(f"```{{code-cell}} python\n{c}\n```\n\n" for c in cells)
+    (src / "index.md").write_text(f"---\nfile_format: mystnb\n{kernel}---\n\n# A figure\n\n{body}")
+    run = sphinx("html", tmp_path / "out", tmp_path / "doctrees", source=src)
+    assert run.returncode != 0
+    assert "a figure without alternative text" in re.sub(r"\x1b\[[0-9;]*m", "", run.stdout)
