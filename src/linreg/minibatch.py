@@ -2,8 +2,10 @@ r"""Mini-batch gradient descent: each step descends the loss of a batch of rows,
 
 .. math::
 
-    W \leftarrow W - \eta \nabla_W \mathcal{L}_B, \qquad
+    \begin{gathered}
+    W \leftarrow W - \eta \nabla_W \mathcal{L}_B, \\
     \mathcal{L}_B = \frac{1}{|B| D_\text{out}} \sum_{i \in B} \lVert x_i W + b - y_i \rVert^2
+    \end{gathered}
 
 An epoch reads every row once, in batches of ``batch_size`` rows; when ``batch_size`` does not
 divide ``N`` the last batch is smaller, and its step, like every other, uses its own batch's mean
