@@ -6,6 +6,8 @@ ended on) to ``<out>/rank<r>.json``, so the test can check that all ranks agree.
 
 import json
 import sys
+from collections.abc import Callable
+from typing import cast
 
 import torch
 import torch.distributed as dist
@@ -20,7 +22,7 @@ def main(out: str) -> None:
     data, (W0, b0) = linreg.make_data(N=12, D_in=3, D_out=2), linreg.init_params(3, 2)
     mine = torch.arange(12).tensor_split(2)[rank]
     X, y = data.X[mine], data.y_true[mine]
-    bad = {
+    bad: dict[str, Callable[[], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]] = {
         "D_in differs": lambda: (X[:, :2] if rank else X, y, W0[:2] if rank else W0, b0),
         "D_out differs": lambda: (
             X,
@@ -34,7 +36,7 @@ def main(out: str) -> None:
         "a rank without rows": lambda: (X[:0] if rank else X, y[:0] if rank else y, W0, b0),
         "NaN in one shard": lambda: (X * float("nan") if rank else X, y, W0, b0),
     }
-    seen = {}
+    seen: dict[str, object] = {}
     for name, inputs in bad.items():
         try:
             fit_sharded(*inputs(), lr=0.01, epochs=5, method="analytic")
@@ -53,7 +55,7 @@ def main(out: str) -> None:
             "b": r.b.tolist(),
             "losses": r.losses.tolist(),
             "reduced": r.reduced,
-            "rows": len(r.y_hat),
+            "rows": len(cast(torch.Tensor, r.y_hat)),
         }
     with open(f"{out}/rank{rank}.json", "w") as file:
         json.dump(seen, file)

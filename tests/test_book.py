@@ -69,7 +69,7 @@ def code_cells(book: Path, page: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def seed() -> dict:
+def seed() -> dict[str, Any]:
     """The seed's own code, run here: the independent reference."""
     return {k: v.detach().numpy().astype(np.float64) for k, v in seed_notebook.run().items()}
 
@@ -140,7 +140,7 @@ def test_walkthrough_prints_exactly_what_the_seed_printed(book: Path) -> None:
     assert seed_notebook.printed_outputs() in outputs(book, "walkthrough").replace("\n\n", "\n")
 
 
-def test_walkthrough_prose_shows_the_seeds_final_numbers(book: Path, seed: dict) -> None:
+def test_walkthrough_prose_shows_the_seeds_final_numbers(book: Path, seed: dict[str, Any]) -> None:
     prose = visible_text(article(book, "walkthrough"))
     W, b, loss = seed["W"].item(), seed["b"].item(), seed["loss"].item()
     first = np.mean((seed["X"] @ seed["W0"] + seed["b0"] - seed["y_true"]) ** 2)
@@ -149,7 +149,7 @@ def test_walkthrough_prose_shows_the_seeds_final_numbers(book: Path, seed: dict)
 
 
 def test_walkthrough_table_lists_the_seeds_predictions_and_the_prose_reads_it_right(
-    book: Path, seed: dict
+    book: Path, seed: dict[str, Any]
 ) -> None:
     page = article(book, "walkthrough")
     rows = table_rows(page)
@@ -207,7 +207,7 @@ def shape_rows(book: Path, page: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
-def test_math_shapes_table_matches_the_seeds_tensors(book: Path, seed: dict) -> None:
+def test_math_shapes_table_matches_the_seeds_tensors(book: Path, seed: dict[str, Any]) -> None:
     rows = shape_rows(book, "math")
     for code in ("X", "y_true", "W", "b", "y_hat"):
         assert rows[code][1] == "R " + " × ".join(map(str, seed[code].shape)), (code, rows[code])
@@ -242,7 +242,7 @@ def lambdas(X: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(2.0 / len(X) * Z.T @ Z)
 
 
-def test_checks_page_states_the_bound_the_rate_and_the_divergence(book: Path, seed: dict) -> None:
+def test_checks_page_states_the_bound_the_rate_and_the_divergence(book: Path, seed: dict[str, Any]) -> None:
     lam_min, lam_max = lambdas(seed["X"])
     prose, shown = visible_text(article(book, "checks")), outputs(book, "checks")
     assert said(prose, f"{2 / lam_max:.4f}"), "the bound"
@@ -253,7 +253,7 @@ def test_checks_page_states_the_bound_the_rate_and_the_divergence(book: Path, se
 
 
 def test_checks_page_table_shows_least_squares_and_the_loss_after_the_last_update(
-    book: Path, seed: dict
+    book: Path, seed: dict[str, Any]
 ) -> None:
     Z = np.hstack([seed["X"], np.ones_like(seed["X"])])
     W_star, b_star = np.linalg.lstsq(Z, seed["y_true"], rcond=None)[0][:, 0]
@@ -377,7 +377,7 @@ def test_the_pdf_is_promised_only_by_a_build_that_has_one() -> None:
     from docutils import nodes
 
     def page() -> Any:
-        doctree = nodes.document("", None)  # type: ignore[arg-type]
+        doctree = nodes.document("", None)
         offer = nodes.inline("", "And a PDF.", classes=["lr-pdf-offer"])
         doctree += nodes.paragraph("", "Notebooks. ", offer)
         return doctree

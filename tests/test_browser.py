@@ -18,12 +18,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from tests.browsing import ARTIFACTS, watched_page
+from tests.browsing import ARTIFACTS, Seen, watched_page
 from tests.pages import PDF, ROOT
 
 pytestmark = pytest.mark.browser  # and `book` where a test uses the built book (conftest)
@@ -136,7 +136,7 @@ def shot(tab: Any, path: str, view: str) -> None:
 
 def photograph(tab: Any, figure: Any) -> bytes:
     figure.scroll_into_view_if_needed()
-    return figure.screenshot(animations="disabled")
+    return cast(bytes, figure.screenshot(animations="disabled"))
 
 
 def switch_to_dark(tab: Any) -> None:
@@ -227,7 +227,7 @@ def each_view(tour: dict[str, Visit], check: Any) -> dict[str, list[str]]:
 # --- the pages load, whole, offline ----------------------------------------------------------
 
 
-def test_every_page_is_visited_in_both_themes_at_both_widths(tour) -> None:
+def test_every_page_is_visited_in_both_themes_at_both_widths(tour: dict[str, Visit]) -> None:
     problems = {
         path: v.error or sorted({"1280.light", "1280.dark", "390.light", "390.dark"} - set(v.views))
         for path, v in tour.items()
@@ -237,14 +237,14 @@ def test_every_page_is_visited_in_both_themes_at_both_widths(tour) -> None:
     assert all(modes == ["light", "dark"] for modes in wrong.values()), per_page(wrong)
 
 
-def test_no_console_errors_failed_requests_or_requests_leaving_the_site(tour) -> None:
+def test_no_console_errors_failed_requests_or_requests_leaving_the_site(tour: dict[str, Visit]) -> None:
     problems = {
         path: v.console_errors + v.failed + [f"blocked {u}" for u in v.blocked] for path, v in tour.items()
     }
     assert not any(problems.values()), per_page(problems)
 
 
-def test_the_watch_records_a_third_party_request_and_a_missing_file(page, seen, site: str) -> None:
+def test_the_watch_records_a_third_party_request_and_a_missing_file(page: Any, seen: Seen, site: str) -> None:
     """The check above can fail: a CDN request is blocked and recorded, a 404 is a failure."""
     page.goto(site + "index.html", wait_until="load")
     page.evaluate(
@@ -255,7 +255,7 @@ def test_the_watch_records_a_third_party_request_and_a_missing_file(page, seen, 
     assert f"404 {site}nope.js" in seen.failed
 
 
-def test_every_page_declares_a_favicon_that_loads(tour, site: str) -> None:
+def test_every_page_declares_a_favicon_that_loads(tour: dict[str, Visit], site: str) -> None:
     icons = {path: v.views["1280.light"]["icon"] for path, v in tour.items()}
     assert all(icon and icon.startswith(site) for icon in icons.values()), per_page(icons)
     for icon in set(icons.values()):
@@ -263,18 +263,18 @@ def test_every_page_declares_a_favicon_that_loads(tour, site: str) -> None:
             assert response.read()
 
 
-def test_every_icon_is_drawn_in_a_font_the_page_loaded(tour) -> None:
+def test_every_icon_is_drawn_in_a_font_the_page_loaded(tour: dict[str, Visit]) -> None:
     assert not any(v.missing_icons for v in tour.values()), per_page(
         {p: v.missing_icons for p, v in tour.items()}
     )
 
 
-def test_icon_check_flags_an_icon_in_a_font_that_is_not_there(page) -> None:
+def test_icon_check_flags_an_icon_in_a_font_that_is_not_there(page: Any) -> None:
     page.set_content('<style>p::after { content: "\\f107"; font-family: "No Such Font" }</style><p>x</p>')
     assert page.evaluate(MISSING_ICONS) == ['::after: "No Such Font"']
 
 
-def test_every_image_loads_and_every_internal_link_resolves(tour, site: str) -> None:
+def test_every_image_loads_and_every_internal_link_resolves(tour: dict[str, Visit], site: str) -> None:
     broken = {
         path: [i["src"] for i in v.views["1280.light"]["images"] if i["width"] == 0]
         for path, v in tour.items()
@@ -307,7 +307,7 @@ def test_every_image_loads_and_every_internal_link_resolves(tour, site: str) -> 
 # --- a phone is a first-class reader ---------------------------------------------------------
 
 
-def test_nothing_is_wider_than_the_screen_at_390_or_1280_px(tour) -> None:
+def test_nothing_is_wider_than_the_screen_at_390_or_1280_px(tour: dict[str, Visit]) -> None:
     problems = each_view(tour, lambda s: s["wide"])
     width = {
         path: [
@@ -321,12 +321,14 @@ def test_nothing_is_wider_than_the_screen_at_390_or_1280_px(tour) -> None:
     assert not any(problems.values()), per_page(problems)
 
 
-def test_code_and_outputs_do_not_scroll_sideways_at_1280_px(tour) -> None:
+def test_code_and_outputs_do_not_scroll_sideways_at_1280_px(tour: dict[str, Visit]) -> None:
     problems = {path: v.views["1280.light"]["scrolling"] for path, v in tour.items()}
     assert not any(problems.values()), per_page(problems)
 
 
-def test_an_equation_that_scrolls_would_show_a_cue_and_margin_notes_fall_below_on_a_phone(tour) -> None:
+def test_an_equation_that_scrolls_would_show_a_cue_and_margin_notes_fall_below_on_a_phone(
+    tour: dict[str, Visit],
+) -> None:
     cues = each_view(
         tour, lambda s: s["cueless"] + [f"starts left of its box: {t}" for t in s["clippedLeft"]]
     )
@@ -467,33 +469,37 @@ def judged(layouts: dict[str, dict[str, Any]], *keys: str) -> dict[str, list[str
     return {view: [f"{k}: {x}" for k in keys for x in seen[k]] for view, seen in layouts.items()}
 
 
-def test_every_page_is_laid_out_at_both_widths_in_both_themes(layouts) -> None:
+def test_every_page_is_laid_out_at_both_widths_in_both_themes(layouts: dict[str, dict[str, Any]]) -> None:
     themes = {view: seen["theme"] for view, seen in layouts.items()}
     assert all(view.endswith(theme) for view, theme in themes.items()), per_page(themes)
     assert sum(seen["checked"] for seen in layouts.values()) > 400, "fewer boxes checked than the book has"
 
 
-def test_every_display_equation_fits_its_column_beside_its_number(layouts) -> None:
+def test_every_display_equation_fits_its_column_beside_its_number(layouts: dict[str, dict[str, Any]]) -> None:
     problems = judged(layouts, "equations", "numbers")
     assert not any(problems.values()), per_page(problems)
 
 
-def test_every_table_fits_its_column(layouts) -> None:
+def test_every_table_fits_its_column(layouts: dict[str, dict[str, Any]]) -> None:
     problems = judged(layouts, "tables")
     assert not any(problems.values()), per_page(problems)
 
 
-def test_code_that_scrolls_shows_it_and_nothing_else_is_wider_than_its_column(layouts) -> None:
+def test_code_that_scrolls_shows_it_and_nothing_else_is_wider_than_its_column(
+    layouts: dict[str, dict[str, Any]],
+) -> None:
     problems = judged(layouts, "code", "wide")
     assert not any(problems.values()), per_page(problems)
 
 
-def test_no_line_opens_with_punctuation(layouts) -> None:
+def test_no_line_opens_with_punctuation(layouts: dict[str, dict[str, Any]]) -> None:
     problems = judged(layouts, "punctuation")
     assert not any(problems.values()), per_page(problems)
 
 
-def test_the_layout_shifts_of_every_page_sum_to_at_most_a_hundredth(layouts) -> None:
+def test_the_layout_shifts_of_every_page_sum_to_at_most_a_hundredth(
+    layouts: dict[str, dict[str, Any]],
+) -> None:
     totals = {view: sum(s["value"] for s in seen["shifts"]) for view, seen in layouts.items()}
     problems = {
         view: f"{total:.4f}: {layouts[view]['shifts']}" for view, total in totals.items() if total > MAX_SHIFT
@@ -512,7 +518,7 @@ style="display:inline-block;width:600px">x</span></span></span></span></div>
 </article></body></html>"""
 
 
-def test_the_layout_checks_flag_what_does_not_fit(page) -> None:
+def test_the_layout_checks_flag_what_does_not_fit(page: Any) -> None:
     """The checks above can fail: a wide table, cueless scrolling code, an equation that scrolls
     under its number and a line opening with a comma are each flagged."""
     page.set_viewport_size({"width": 390, "height": 600})
@@ -531,13 +537,13 @@ def test_the_layout_checks_flag_what_does_not_fit(page) -> None:
 # --- equations, figures, what readers do not see ------------------------------------------------
 
 
-def test_every_equation_is_rendered_and_no_raw_tex_is_left(tour) -> None:
+def test_every_equation_is_rendered_and_no_raw_tex_is_left(tour: dict[str, Visit]) -> None:
     problems = each_view(tour, lambda s: s["rawText"] + ["KaTeX errors"] * s["katexErrors"])
     assert not any(problems.values()), per_page(problems)
     assert sum(v.views["1280.light"]["katex"] for v in tour.values()) > 50
 
 
-def test_no_page_shows_the_harness(tour) -> None:
+def test_no_page_shows_the_harness(tour: dict[str, Visit]) -> None:
     shown = {path: v.views["1280.light"]["harness"] for path, v in tour.items()}
     assert not any(shown.values()), per_page(shown)
 
@@ -545,8 +551,9 @@ def test_no_page_shows_the_harness(tour) -> None:
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """WCAG relative luminance of sRGB pixels (..., 3) in 0..255."""
     c = rgb.astype(np.float64) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ np.array(
-        [0.2126, 0.7152, 0.0722]
+    return cast(
+        np.ndarray,
+        np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ np.array([0.2126, 0.7152, 0.0722]),
     )
 
 
@@ -560,20 +567,20 @@ def kept_legible(light_png: bytes, dark_png: bytes) -> float | None:
         border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
         colours, counts = np.unique(border, axis=0, return_counts=True)
         lum, back = luminance(rgb), float(luminance(colours[counts.argmax()]))
-        return (np.maximum(lum, back) + 0.05) / (np.minimum(lum, back) + 0.05) >= LEGIBLE
+        return cast(np.ndarray, (np.maximum(lum, back) + 0.05) / (np.minimum(lum, back) + 0.05) >= LEGIBLE)
 
     ink = legible(light_png)
     still = legible(dark_png, (ink.shape[1], ink.shape[0]))
     return float((ink & still).sum() / ink.sum()) if ink.any() else None
 
 
-def test_figures_have_a_dark_rendering_in_dark_mode_that_stays_legible(tour) -> None:
+def test_figures_have_a_dark_rendering_in_dark_mode_that_stays_legible(tour: dict[str, Visit]) -> None:
     figures = [(path, k, pngs) for path, v in tour.items() for k, pngs in enumerate(v.figures)]
     assert len(figures) >= 4, "the book shows fewer figures than it draws"
     assert all(len(v.figures) == v.views["1280.light"]["figureCount"] for v in tour.values()), (
         "a figure was not photographed"
     )
-    unreadable = {}
+    unreadable: dict[str, list[str]] = {}
     for path, k, (light, dark) in figures:
         share = kept_legible(light, dark)
         if share is None or share < KEPT:
@@ -603,7 +610,7 @@ def figure_png(background: tuple[int, int, int, int]) -> bytes:
     ("figure_background", "readable"), [((255, 255, 255, 255), True), ((0, 0, 0, 0), False)]
 )
 def test_legibility_check_flags_black_ink_on_a_transparent_figure_in_dark_mode(
-    page, figure_background, readable
+    page: Any, figure_background: tuple[int, int, int, int], readable: bool
 ) -> None:
     """The check above can fail: black ink on a transparent figure, shown on a dark page, is flagged."""
     import base64
@@ -618,7 +625,7 @@ def test_legibility_check_flags_black_ink_on_a_transparent_figure_in_dark_mode(
     assert (share >= KEPT) is readable
 
 
-def test_figure_labels_stay_legible_on_a_phone(browser, site: str) -> None:
+def test_figure_labels_stay_legible_on_a_phone(browser: Any, site: str) -> None:
     with watched_page(browser, site, viewport={"width": 390, "height": 844}) as tab:
         tab.goto(site + "checks.html")
         # each label's font size, times the scale at which its figure is drawn
@@ -644,7 +651,7 @@ def the_books(violation: str) -> bool:
     return rule not in THEME_FINDINGS or any(THEME_FINDINGS[rule] not in t for t in targets.split(", "))
 
 
-def test_axe_finds_no_violation_the_book_controls_in_either_theme(tour) -> None:
+def test_axe_finds_no_violation_the_book_controls_in_either_theme(tour: dict[str, Visit]) -> None:
     found = {
         path: [f"{mode}: {v}" for mode, vs in visit.axe.items() for v in vs if the_books(v)]
         for path, visit in tour.items()
@@ -653,14 +660,14 @@ def test_axe_finds_no_violation_the_book_controls_in_either_theme(tour) -> None:
     assert not any(found.values()), per_page(found)
 
 
-def test_axe_flags_an_image_without_alternative_text(page) -> None:
+def test_axe_flags_an_image_without_alternative_text(page: Any) -> None:
     page.set_content(
         '<html lang="en"><head><title>t</title></head><body><main><img src="x.png"></main></body></html>'
     )
     assert any(v.startswith("image-alt") for v in axe(page))
 
 
-def test_axe_colour_rules_flag_text_too_faint_to_read(page) -> None:
+def test_axe_colour_rules_flag_text_too_faint_to_read(page: Any) -> None:
     page.set_content(
         '<html lang="en"><head><title>t</title></head>'
         '<body><main><p style="color: #ccc; background: #fff">faint</p></main></body></html>'
@@ -692,12 +699,14 @@ def test_the_nu_html_checker_flags_a_duplicate_id(tmp_path: Path) -> None:
 # --- what a reader takes away -----------------------------------------------------------------
 
 
-def test_the_download_menu_offers_the_runnable_notebook_with_the_outputs_the_page_shows(tour) -> None:
+def test_the_download_menu_offers_the_runnable_notebook_with_the_outputs_the_page_shows(
+    tour: dict[str, Visit],
+) -> None:
     import nbformat
 
     pages = {path: v for path, v in tour.items() if v.views["1280.light"]["cells"] and path != "build.html"}
     assert pages
-    problems = {}
+    problems: dict[str, str | list[str]] = {}
     for path, v in pages.items():
         if v.notebook is None:
             problems[path] = "no .ipynb in the download menu, or it did not load"
@@ -711,7 +720,7 @@ def test_the_download_menu_offers_the_runnable_notebook_with_the_outputs_the_pag
     assert not any(problems.values()), per_page(problems)
 
 
-def test_a_screenshot_of_each_page_is_saved_in_both_themes_at_both_widths(tour) -> None:
+def test_a_screenshot_of_each_page_is_saved_in_both_themes_at_both_widths(tour: dict[str, Visit]) -> None:
     for path in tour:
         for view in ("light", "dark", "phone.light", "phone.dark"):
             shot_path = ARTIFACTS / f"{path.removesuffix('.html')}.{view}.jpg"

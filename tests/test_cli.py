@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reference import seed_notebook
@@ -14,21 +15,21 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "linreg", *args], capture_output=True, text=True)
 
 
-def test_python_m_linreg_prints_the_seeds_report_and_exits_0():
+def test_python_m_linreg_prints_the_seeds_report_and_exits_0() -> None:
     done = run()
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == seed_notebook.printed_outputs().splitlines()
     assert done.stderr == ""
 
 
-def test_console_script_is_installed_and_prints_the_same():
+def test_console_script_is_installed_and_prints_the_same() -> None:
     script = Path(sys.executable).with_name("linreg")
     done = subprocess.run([str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == seed_notebook.printed_outputs().splitlines()
 
 
-def test_help_lists_every_option(capsys):
+def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
     assert exit_.value.code == 0
@@ -48,13 +49,13 @@ def test_help_lists_every_option(capsys):
 
 
 @pytest.mark.parametrize("method", ["analytic", "sufficient"])
-def test_other_methods_print_the_same_final_loss(method, capsys):
+def test_other_methods_print_the_same_final_loss(method: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--method", method]) == 0
     assert "Final Loss: 0.0007" in seed_notebook.printed_outputs()
     assert "Final Loss: 0.0007" in capsys.readouterr().out
 
 
-def test_general_shapes_and_float64(capsys):
+def test_general_shapes_and_float64(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-N", "6", "--D-in", "3", "--D-out", "2", "--dtype", "float64", "--epochs", "5"]) == 0
     out = capsys.readouterr().out
     assert "X.shape: torch.Size([6, 3])" in out
@@ -71,7 +72,9 @@ def test_general_shapes_and_float64(capsys):
         (["-N", "0"], "N must be a positive integer"),
     ],
 )
-def test_bad_values_exit_2_with_the_reason(args, message, capsys):
+def test_bad_values_exit_2_with_the_reason(
+    args: Any, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(args) == 2
     captured = capsys.readouterr()
     assert message in captured.err
@@ -81,14 +84,14 @@ def test_bad_values_exit_2_with_the_reason(args, message, capsys):
 @pytest.mark.parametrize(
     "args", [["--method", "newton"], ["--dtype", "float16"], ["--device", "tpu"], ["--lr", "x"]]
 )
-def test_unknown_choices_exit_2_from_argparse(args, capsys):
+def test_unknown_choices_exit_2_from_argparse(args: Any, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(args)
     assert exit_.value.code == 2
     assert "invalid" in capsys.readouterr().err
 
 
-def test_divergence_exits_1_and_names_the_stable_bound():
+def test_divergence_exits_1_and_names_the_stable_bound() -> None:
     done = run("--lr", "50", "--epochs", "400")
     assert done.returncode == 1
     assert "diverged" in done.stderr
@@ -96,7 +99,7 @@ def test_divergence_exits_1_and_names_the_stable_bound():
     assert done.stdout == ""
 
 
-def test_a_run_whose_loss_grows_exits_1_naming_lr_and_the_bound():
+def test_a_run_whose_loss_grows_exits_1_naming_lr_and_the_bound() -> None:
     # --lr 1.0 on the seed's data: the bound is 0.9127; the loss grows but stays finite
     done = run("--lr", "1.0")
     assert done.returncode == 1

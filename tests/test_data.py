@@ -1,5 +1,7 @@
 """linreg.data against the seed's own code and its printed outputs."""
 
+from typing import Any
+
 import pytest
 import torch
 from reference import seed_notebook
@@ -7,14 +9,14 @@ from reference import seed_notebook
 from linreg import init_params, make_data
 
 
-def test_default_data_is_the_seeds_data_bit_for_bit():
+def test_default_data_is_the_seeds_data_bit_for_bit() -> None:
     seed = seed_notebook.run()
     data = make_data()
     assert torch.equal(data.X, seed["X"])
     assert torch.equal(data.y_true, seed["y_true"])
 
 
-def test_default_initial_parameters_are_the_seeds_and_equal_x0_x1():
+def test_default_initial_parameters_are_the_seeds_and_equal_x0_x1() -> None:
     seed = seed_notebook.run()
     W, b = init_params()
     assert torch.equal(W, seed["W0"])
@@ -24,7 +26,7 @@ def test_default_initial_parameters_are_the_seeds_and_equal_x0_x1():
     assert b.item() == X[1, 0].item()
 
 
-def test_general_shapes_and_the_targets_formula():
+def test_general_shapes_and_the_targets_formula() -> None:
     W_true = torch.arange(6.0).reshape(3, 2)
     b_true = torch.tensor([0.5, -1.0])
     data = make_data(N=7, D_in=3, D_out=2, W_true=W_true, b_true=b_true, seed=3)
@@ -37,7 +39,7 @@ def test_general_shapes_and_the_targets_formula():
             assert data.y_true[i, k].item() == pytest.approx(expected, rel=1e-6, abs=1e-6)
 
 
-def test_b_has_shape_d_out_and_d_out_1_draws_the_seeds_numbers():
+def test_b_has_shape_d_out_and_d_out_1_draws_the_seeds_numbers() -> None:
     W, b = init_params(D_in=4, D_out=3)
     assert W.shape == (4, 3)
     assert b.shape == (3,)
@@ -48,13 +50,13 @@ def test_b_has_shape_d_out_and_d_out_1_draws_the_seeds_numbers():
     assert torch.equal(b, expected_b)
 
 
-def test_float64_solves_the_same_problem_in_more_precision():
+def test_float64_solves_the_same_problem_in_more_precision() -> None:
     d32, d64 = make_data(dtype="float32"), make_data(dtype="float64")
     assert d64.X.dtype == torch.float64
     assert torch.equal(d64.X.float(), d32.X)
 
 
-def test_seed_changes_the_draw():
+def test_seed_changes_the_draw() -> None:
     assert not torch.equal(make_data(seed=1).X, make_data(seed=2).X)
 
 
@@ -76,17 +78,17 @@ def test_seed_changes_the_draw():
         ({"seed": "42"}, TypeError, "seed must be an integer"),
     ],
 )
-def test_bad_arguments_name_the_problem(kwargs, error, match):
+def test_bad_arguments_name_the_problem(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         make_data(**kwargs)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised where CUDA is absent")
-def test_cuda_without_a_gpu_is_a_clear_error():
+def test_cuda_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="CUDA is not available"):
         make_data(device="cuda")
 
 
-def test_auto_device_picks_cuda_only_when_present():
+def test_auto_device_picks_cuda_only_when_present() -> None:
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert make_data(device="auto").X.device.type == expected

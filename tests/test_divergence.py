@@ -5,8 +5,10 @@ its mean square is 2.9e4, the least loss 2.86e3) and linnerud (20 x 3, D_out = 3
 """
 
 import warnings
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import torch
 from sklearn.datasets import load_diabetes, load_linnerud
@@ -16,18 +18,18 @@ from linreg import UnstableWarning, fit, max_stable_lr
 from linreg.sufficient import descend, stats
 
 
-def standardized(X):
+def standardized(X: Any) -> Any:
     return (X - X.mean(axis=0)) / X.std(axis=0)
 
 
 @pytest.fixture(scope="module")
-def diabetes():
+def diabetes() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     X, y = load_diabetes(return_X_y=True)
     X, y = torch.tensor(standardized(X)), torch.tensor(y)[:, None]
     return X, y, torch.zeros(10, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
 
 
-def eigenvalues(X, D_out=1):
+def eigenvalues(X: torch.Tensor, D_out: int = 1) -> npt.NDArray[np.float64]:
     """The Hessian's eigenvalues by numpy, in float64: 2 / (N D_out) Z'Z."""
     Z = np.hstack([X.double().numpy(), np.ones((len(X), 1))])
     return np.linalg.eigvalsh(2 / (len(X) * D_out) * Z.T @ Z)
@@ -35,7 +37,12 @@ def eigenvalues(X, D_out=1):
 
 @pytest.mark.parametrize(("factor", "epochs"), [(1.01, 1000), (1.1, 100)])
 @pytest.mark.parametrize("method", linreg.METHODS)
-def test_a_run_whose_loss_grows_is_flagged_and_warned_of_naming_the_bound(diabetes, factor, epochs, method):
+def test_a_run_whose_loss_grows_is_flagged_and_warned_of_naming_the_bound(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    factor: float,
+    epochs: int,
+    method: str,
+) -> None:
     X, y, W0, b0 = diabetes
     bound = 2 / eigenvalues(X)[-1]
     with pytest.warns(UnstableWarning, match=rf"lr={factor * bound:g} is above .* = {bound:.6g}"):
@@ -47,7 +54,9 @@ def test_a_run_whose_loss_grows_is_flagged_and_warned_of_naming_the_bound(diabet
 
 @pytest.mark.parametrize("factor", [0.5, 0.99, 1.0])
 @pytest.mark.parametrize("method", linreg.METHODS)
-def test_below_the_bound_even_above_one_over_lambda_max_nothing_is_flagged(diabetes, factor, method):
+def test_below_the_bound_even_above_one_over_lambda_max_nothing_is_flagged(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], factor: float, method: str
+) -> None:
     # Between 1/lambda_max and 2/lambda_max each step still multiplies every eigendirection's
     # squared error by (1 - lr lambda)^2 < 1: the loss falls every epoch; filterwarnings=error
     # turns any warning into a failure.
@@ -60,11 +69,13 @@ def test_below_the_bound_even_above_one_over_lambda_max_nothing_is_flagged(diabe
     assert factor == 1.0 or (np.diff(losses) <= 1e-9 * losses[:-1]).all()
 
 
-def test_a_stable_run_never_computes_the_bound(diabetes, monkeypatch):
+def test_a_stable_run_never_computes_the_bound(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The verdict reads the losses the run has: X'X is formed only when the loss rose.
     X, y, W0, b0 = diabetes
 
-    def forbidden(*args, **kwargs):
+    def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("max_stable_lr was computed for a stable run")
 
     monkeypatch.setattr(linreg.train, "max_stable_lr", forbidden)
@@ -72,7 +83,9 @@ def test_a_stable_run_never_computes_the_bound(diabetes, monkeypatch):
         assert not fit(X, y, W0, b0, lr=0.2, epochs=500, method=method).diverging
 
 
-def test_the_warning_is_a_category_callers_can_silence(diabetes):
+def test_the_warning_is_a_category_callers_can_silence(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W0, b0 = diabetes
     assert issubclass(UnstableWarning, UserWarning)
     with warnings.catch_warnings():
@@ -84,18 +97,22 @@ def test_the_warning_is_a_category_callers_can_silence(diabetes):
 class Matmuls(torch.overrides.TorchFunctionMode):
     """Counts the matrix products run under it: the epochs a loop ran, two or three per epoch."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.count = 0
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(
+        self, func: Any, types: Any, args: Any = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
         if getattr(func, "__name__", "") in ("matmul", "__matmul__"):
             self.count += 1
         return func(*args, **(kwargs or {}))
 
 
 @pytest.mark.parametrize("method", ["autograd", "analytic"])
-def test_the_loop_stops_within_16_epochs_of_the_first_non_finite_loss(diabetes, method):
+def test_the_loop_stops_within_16_epochs_of_the_first_non_finite_loss(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], method: str
+) -> None:
     X, y, W0, b0 = diabetes
     bound = 2 / eigenvalues(X)[-1]
     with Matmuls() as counted, pytest.raises(linreg.DivergenceError) as caught:
@@ -112,7 +129,7 @@ def test_the_loop_stops_within_16_epochs_of_the_first_non_finite_loss(diabetes, 
     )  # X @ W once an epoch (and more), not 100,000 epochs
 
 
-def test_sufficient_memory_does_not_grow_with_epochs_times_d_in_times_d_out():
+def test_sufficient_memory_does_not_grow_with_epochs_times_d_in_times_d_out() -> None:
     # 30,000 epochs, D_in = 10, D_out = 100,000: the path would be 3e4 x 11 x 1e5 float64s (264 GB)
     g = torch.Generator().manual_seed(0)
     X = torch.randn(50, 10, generator=g, dtype=torch.float64)
@@ -127,13 +144,17 @@ def test_sufficient_memory_does_not_grow_with_epochs_times_d_in_times_d_out():
 
 
 @pytest.mark.parametrize("method", linreg.METHODS)
-def test_an_epoch_count_whose_losses_cannot_fit_is_a_clear_error(diabetes, method):
+def test_an_epoch_count_whose_losses_cannot_fit_is_a_clear_error(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], method: str
+) -> None:
     X, y, W0, b0 = diabetes
     with pytest.raises(ValueError, match=r"epochs=1000000000000000 needs .* GiB for its losses alone"):
         fit(X, y, W0, b0, lr=0.1, epochs=10**15, method=method)
 
 
-def test_float32_sufficient_is_as_close_to_the_closed_form_as_analytic(diabetes):
+def test_float32_sufficient_is_as_close_to_the_closed_form_as_analytic(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, _, _ = diabetes
     X32, y32 = X.float(), y.float()
     W_star, b_star = linreg.closed_form(X, y)
@@ -146,7 +167,9 @@ def test_float32_sufficient_is_as_close_to_the_closed_form_as_analytic(diabetes)
     assert gaps["sufficient"] <= gaps["autograd"]
 
 
-def test_float32_statistics_of_diabetes_keep_float32s_digits(diabetes):
+def test_float32_statistics_of_diabetes_keep_float32s_digits(
+    diabetes: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, _, _ = diabetes
     s32, s64 = stats(X.float(), y.float()), stats(X.float().double(), y.float().double())
     for name in ("Sxx", "Sxy"):
@@ -155,7 +178,7 @@ def test_float32_statistics_of_diabetes_keep_float32s_digits(diabetes):
         assert float((ours - exact).abs().max() / exact.abs().max()) < 1e-6
 
 
-def test_max_stable_lr_reads_d_out_from_y_on_linnerud():
+def test_max_stable_lr_reads_d_out_from_y_on_linnerud() -> None:
     X, Y = load_linnerud(return_X_y=True)
     X, Y = torch.tensor(standardized(X)), torch.tensor(Y)
     bound = 2 / eigenvalues(X, D_out=3)[-1]
@@ -164,7 +187,7 @@ def test_max_stable_lr_reads_d_out_from_y_on_linnerud():
     assert bound == pytest.approx(1.3366, abs=1e-4)
 
 
-def test_float32_sufficient_losses_do_not_cancel_on_the_scaling_pages_problem():
+def test_float32_sufficient_losses_do_not_cancel_on_the_scaling_pages_problem() -> None:
     # y'y / N is about 270 here against a loss of 0.22: from uncentred float32 sums the final
     # loss came out 0.220126 against the exact 0.220080.
     data, (W0, b0) = linreg.make_data(N=1024, D_in=64), linreg.init_params(64)

@@ -3,9 +3,11 @@
 import itertools
 import json
 import re
+from typing import Any, cast
 
 import pytest
 from reference import seed_notebook
+from tests.browsing import Seen
 
 pytestmark = pytest.mark.browser  # and `book`: every test uses the served book (conftest)
 
@@ -13,7 +15,7 @@ FIGURE = ".lr-explorer[data-ready]"
 SLIDER = ".lr-explorer input[type=range]"
 
 
-def open_explorer(page, site, *, dark: bool = False, width: int = 1280):  # type: ignore[no-untyped-def]
+def open_explorer(page: Any, site: str, *, dark: bool = False, width: int = 1280) -> Any:
     if dark:
         # How the theme stores a reader's choice of dark mode, read before the page draws.
         page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')")
@@ -24,14 +26,17 @@ def open_explorer(page, site, *, dark: bool = False, width: int = 1280):  # type
     return json.loads(page.locator(".lr-explorer script.lr-explorer-data").text_content())
 
 
-def drawn(page) -> list[str]:  # type: ignore[no-untyped-def]
+def drawn(page: Any) -> list[str]:
     """The SVG path data of the current run: its loss curve and its (W, b) path."""
-    return page.locator(".lr-explorer path.lre-run-line").evaluate_all(
-        "els => els.map(e => e.getAttribute('d'))"
+    return cast(
+        list[str],
+        page.locator(".lr-explorer path.lre-run-line").evaluate_all(
+            "els => els.map(e => e.getAttribute('d'))"
+        ),
     )
 
 
-def state(page) -> dict:  # type: ignore[no-untyped-def]
+def state(page: Any) -> dict[str, Any]:
     slider = page.locator(SLIDER)
     return {
         "value": int(slider.input_value()),
@@ -49,7 +54,7 @@ def assert_clean(seen) -> None:  # type: ignore[no-untyped-def]
     assert seen.failed == []
 
 
-def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, seen, site):
+def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page: Any, seen: Seen, site: str) -> None:
     data = open_explorer(page, site)
     n = len(data["lrs"])
     slider = page.locator(SLIDER)
@@ -70,7 +75,7 @@ def test_the_keyboard_moves_the_learning_rate_and_the_drawing(page, seen, site):
     assert_clean(seen)
 
 
-def test_at_007_the_figure_shows_the_seeds_final_numbers(page, seen, site):
+def test_at_007_the_figure_shows_the_seeds_final_numbers(page: Any, seen: Seen, site: str) -> None:
     data = open_explorer(page, site)
     i = data["seed_index"]
     assert data["lrs"][i] == 0.07
@@ -93,7 +98,7 @@ def test_at_007_the_figure_shows_the_seeds_final_numbers(page, seen, site):
     assert_clean(seen)
 
 
-def test_above_the_stability_bound_the_figure_says_it_diverges(page, seen, site):
+def test_above_the_stability_bound_the_figure_says_it_diverges(page: Any, seen: Seen, site: str) -> None:
     data = open_explorer(page, site)
     bound = data["max_stable_lr"]
     first_above = next(k for k, lr in enumerate(data["lrs"]) if lr > bound)
@@ -122,7 +127,9 @@ def test_above_the_stability_bound_the_figure_says_it_diverges(page, seen, site)
     assert_clean(seen)
 
 
-def test_each_diverging_run_says_which_of_its_curve_and_path_leave_their_plots(page, seen, site):
+def test_each_diverging_run_says_which_of_its_curve_and_path_leave_their_plots(
+    page: Any, seen: Seen, site: str
+) -> None:
     # From the embedded runs: the curve leaves when a loss is above the axis's top decade, the
     # path when a point is outside the window; the status must name exactly those.
     data = open_explorer(page, site)
@@ -153,7 +160,7 @@ def test_each_diverging_run_says_which_of_its_curve_and_path_leave_their_plots(p
     assert_clean(seen)
 
 
-def test_at_phone_width_the_figure_fits(page, seen, site):
+def test_at_phone_width_the_figure_fits(page: Any, seen: Seen, site: str) -> None:
     open_explorer(page, site, width=390)
     widths = page.evaluate(
         """() => {
@@ -208,7 +215,9 @@ CONTRAST = """
 TEXT = (".lr-explorer label", ".lr-explorer-readout", ".lr-explorer-status", ".lr-explorer text")
 
 
-def test_in_dark_mode_the_explorer_sits_on_the_page_without_a_light_frame(page, seen, site):
+def test_in_dark_mode_the_explorer_sits_on_the_page_without_a_light_frame(
+    page: Any, seen: Seen, site: str
+) -> None:
     open_explorer(page, site, dark=True)
     backgrounds = page.evaluate(
         """() => {
@@ -224,7 +233,7 @@ def test_in_dark_mode_the_explorer_sits_on_the_page_without_a_light_frame(page, 
     assert_clean(seen)
 
 
-def test_the_seeds_dashed_run_has_a_legend(page, seen, site):
+def test_the_seeds_dashed_run_has_a_legend(page: Any, seen: Seen, site: str) -> None:
     open_explorer(page, site)
     legend = page.locator(".lr-explorer svg").first.text_content()
     assert re.search(r"η = 0\.07(?!\d)", legend), legend  # the seed's learning rate, labelled
@@ -232,7 +241,7 @@ def test_the_seeds_dashed_run_has_a_legend(page, seen, site):
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_text_is_readable_in_light_and_dark_mode(page, seen, site, dark):
+def test_text_is_readable_in_light_and_dark_mode(page: Any, seen: Seen, site: str, dark: bool) -> None:
     open_explorer(page, site, dark=dark)
     assert page.evaluate("document.documentElement.dataset.theme") == ("dark" if dark else "light")
     for case in ("the seed's run", "a diverging run"):

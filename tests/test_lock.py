@@ -24,7 +24,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(.*)$")
 
 def pins(lock: Path) -> dict[str, str]:
     """{canonical name: version} of every requirement line of a lock; each must be an exact pin."""
-    found = {}
+    found: dict[str, str] = {}
     for line in lock.read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue

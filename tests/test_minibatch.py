@@ -2,6 +2,8 @@
 
 import itertools
 import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import pytest
 import torch
@@ -16,7 +18,9 @@ X, Y = DATA.X, DATA.y_true
 W0, B0 = linreg.init_params()
 
 
-def noisy(N=256, D_in=2, sigma=0.5, seed=1):
+def noisy(
+    N: int = 256, D_in: int = 2, sigma: float = 0.5, seed: int = 1
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """y = X W + b plus Gaussian noise of size sigma, in float64, from a generator of its own."""
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(N, D_in, generator=g, dtype=torch.float64)
@@ -25,7 +29,9 @@ def noisy(N=256, D_in=2, sigma=0.5, seed=1):
     return X, y, torch.zeros(D_in, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
 
 
-def by_hand(X, y, W, b, lr, batches):
+def by_hand(
+    X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, lr: float, batches: Iterable[Any]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The steps written out: each batch's mean gradient (linreg.gradients), in the order given."""
     for rows in batches:
         dW, db = linreg.gradients(X[rows], y[rows], W, b)
@@ -38,22 +44,27 @@ def by_hand(X, y, W, b, lr, batches):
 
 @pytest.mark.parametrize("batch_size", [10, 11, 10**6])
 @pytest.mark.parametrize("method", ["autograd", "analytic"])
-def test_one_unshuffled_batch_of_all_rows_is_fit_bit_for_bit(batch_size, method):
+def test_one_unshuffled_batch_of_all_rows_is_fit_bit_for_bit(batch_size: Any, method: str) -> None:
     mine = fit_minibatch(X, Y, W0, B0, batch_size, lr=0.07, epochs=40, shuffle=False, method=method)
     full = fit(X, Y, W0, B0, lr=0.07, epochs=40, method=method)
-    for a, b in [(mine.W, full.W), (mine.b, full.b), (mine.losses, full.losses), (mine.y_hat, full.y_hat)]:
+    for a, b in [
+        (mine.W, full.W),
+        (mine.b, full.b),
+        (mine.losses, full.losses),
+        (cast(torch.Tensor, mine.y_hat), cast(torch.Tensor, full.y_hat)),
+    ]:
         assert torch.equal(a, b)
     assert mine.loss_after == full.loss_after
     assert torch.equal(mine.batch_losses, full.losses)  # one step an epoch
     assert mine.batch_rows.tolist() == [10] * 40
 
 
-def test_one_batch_is_the_seeds_own_run_bit_for_bit():
+def test_one_batch_is_the_seeds_own_run_bit_for_bit() -> None:
     seed = seed_notebook.run()
     mine = fit_minibatch(X, Y, W0, B0, batch_size=10, lr=0.07, epochs=40, shuffle=False)
     assert torch.equal(mine.W, seed["W"].detach())
     assert torch.equal(mine.b, seed["b"].detach())
-    assert torch.equal(mine.y_hat, seed["y_hat"].detach())
+    assert torch.equal(cast(torch.Tensor, mine.y_hat), seed["y_hat"].detach())
     assert mine.final_loss == seed["loss"].item()
     seed_notebook.check(W=mine.W, b=mine.b, loss=mine.final_loss, y_hat=mine.y_hat)
     for batches in ([(X, Y)], DataLoader(TensorDataset(X, Y), batch_size=10)):
@@ -67,7 +78,7 @@ def test_one_batch_is_the_seeds_own_run_bit_for_bit():
 
 
 @pytest.mark.parametrize("B", [1, 4, 16, 64])
-def test_unshuffled_equal_batches_mean_gradient_is_the_full_gradient(B):
+def test_unshuffled_equal_batches_mean_gradient_is_the_full_gradient(B: int) -> None:
     # In float64 to 1e-14 relative; in float32 to 1e-6 relative (measured: 2e-7 and below).
     X64, y64, W, b = noisy(N=256, D_in=3)
     W = W + 0.3
@@ -79,7 +90,7 @@ def test_unshuffled_equal_batches_mean_gradient_is_the_full_gradient(B):
         assert ((mean.double() - full).abs() <= tol * full.abs().max()).all()
 
 
-def test_an_epoch_of_small_steps_moves_along_minus_the_full_gradient():
+def test_an_epoch_of_small_steps_moves_along_minus_the_full_gradient() -> None:
     # W_epoch - W0 = -lr * sum_k g_k(W_k), and W_k - W0 = O(lr): so (W0 - W_epoch) / (lr * steps)
     # is the mean batch gradient at W0, the full gradient, to O(lr) (float64).
     X64, y64, W, b = noisy()
@@ -90,7 +101,7 @@ def test_an_epoch_of_small_steps_moves_along_minus_the_full_gradient():
         assert ((moved - full).abs() <= 100 * lr * full.abs().max()).all()
 
 
-def test_each_step_is_its_batchs_own_mean_gradient_the_last_short_batch_too():
+def test_each_step_is_its_batchs_own_mean_gradient_the_last_short_batch_too() -> None:
     # N = 10, batch_size = 4: batches of 4, 4 and 2 rows; the last step's gradient is the
     # mean over its 2 rows, not a sum divided by 4.
     X64, y64, W, b = (t.double() for t in (X, Y, W0, B0))
@@ -113,7 +124,7 @@ def test_each_step_is_its_batchs_own_mean_gradient_the_last_short_batch_too():
 # -- The shuffle: seeded, its own generator ---------------------------------------------------
 
 
-def test_the_same_seed_gives_the_same_run_and_another_seed_another_order():
+def test_the_same_seed_gives_the_same_run_and_another_seed_another_order() -> None:
     X64, y64, W, b = noisy(N=50)
     runs = [fit_minibatch(X64, y64, W, b, 8, lr=0.05, epochs=5, seed=s) for s in (3, 3, 4)]
     assert torch.equal(runs[0].W, runs[1].W)
@@ -128,7 +139,7 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another_order():
     assert runs[0].batch_rows.tolist() == ([8] * 6 + [2]) * 5
 
 
-def test_the_global_random_state_is_neither_read_nor_advanced():
+def test_the_global_random_state_is_neither_read_nor_advanced() -> None:
     state = torch.get_rng_state()
     first = fit_minibatch(X, Y, W0, B0, 3, epochs=5, seed=7)
     assert torch.equal(torch.get_rng_state(), state)
@@ -137,10 +148,10 @@ def test_the_global_random_state_is_neither_read_nor_advanced():
     assert torch.equal(first.W, again.W)
 
 
-def test_a_dataloader_is_the_loop_a_reader_writes_with_it():
+def test_a_dataloader_is_the_loop_a_reader_writes_with_it() -> None:
     X64, y64, W, b = noisy(N=50)
 
-    def loader():
+    def loader() -> DataLoader[tuple[torch.Tensor, ...]]:
         g = torch.Generator().manual_seed(0)
         return DataLoader(TensorDataset(X64, y64), batch_size=8, shuffle=True, generator=g)
 
@@ -152,20 +163,20 @@ def test_a_dataloader_is_the_loop_a_reader_writes_with_it():
             loss = torch.mean((Xb @ W_ + b_ - yb) ** 2)
             loss.backward()
             with torch.no_grad():
-                W_ -= 0.05 * W_.grad
-                b_ -= 0.05 * b_.grad
-            W_.grad.zero_()
-            b_.grad.zero_()
+                W_ -= 0.05 * cast(torch.Tensor, W_.grad)
+                b_ -= 0.05 * cast(torch.Tensor, b_.grad)
+            cast(torch.Tensor, W_.grad).zero_()
+            cast(torch.Tensor, b_.grad).zero_()
     assert torch.equal(run.W, W_.detach())
     assert torch.equal(run.b, b_.detach())
     assert run.batch_rows.tolist()[:7] == [8] * 6 + [2]
 
 
-def test_a_stream_of_unknown_length_is_read_once_an_epoch():
+def test_a_stream_of_unknown_length_is_read_once_an_epoch() -> None:
     class Stream:  # re-iterable, no __len__: as a reader of a file would be
         reads = 0
 
-        def __iter__(self):
+        def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
             Stream.reads += 1
             yield from zip(X.split(3), Y.split(3), strict=True)
 
@@ -182,7 +193,7 @@ def test_a_stream_of_unknown_length_is_read_once_an_epoch():
 # -- The noise floor -------------------------------------------------------------------------
 
 
-def test_the_noise_floor_grows_as_the_batch_shrinks_at_a_fixed_lr():
+def test_the_noise_floor_grows_as_the_batch_shrinks_at_a_fixed_lr() -> None:
     # Noisy targets (sigma = 0.5), float64, lr = 0.05: full-batch descent reaches the least loss;
     # smaller batches stop at a floor above it, higher the smaller the batch. The floor: the
     # median of the last 30 epochs' losses (on all rows) above the least. Measured: 1.7e-8,
@@ -205,7 +216,7 @@ def test_the_noise_floor_grows_as_the_batch_shrinks_at_a_fixed_lr():
 # -- The error contract: fit's --------------------------------------------------------------
 
 
-def message(call):
+def message(call: Any) -> tuple[type[BaseException], str]:
     with pytest.raises((ValueError, TypeError)) as caught:
         call()
     return type(caught.value), str(caught.value)
@@ -229,22 +240,23 @@ def message(call):
         dict(epochs=2.0),
     ],
 )
-def test_bad_input_raises_what_fit_raises(bad):
+def test_bad_input_raises_what_fit_raises(bad: Any) -> None:
     args = {"X": X, "y": Y, "W": W0, "b": B0, "lr": 0.07, "epochs": 4, "method": "autograd"} | bad
     assert message(lambda: fit_minibatch(batch_size=4, **args)) == message(lambda: fit(**args))
 
 
 @pytest.mark.parametrize("batch_size", [0, -4, 2.5, True, "4", None])
-def test_a_batch_size_that_is_not_a_positive_integer_is_a_value_error(batch_size):
+def test_a_batch_size_that_is_not_a_positive_integer_is_a_value_error(batch_size: Any) -> None:
     with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {batch_size!r}"):
         fit_minibatch(X, Y, W0, B0, batch_size)
 
 
+# The type: ignore comments below: the bad inputs are of the wrong type on purpose.
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: fit_minibatch(X, Y, W0, B0, 4, shuffle="yes"), TypeError, "shuffle must be True or False"),
-        (lambda: fit_minibatch(X, Y, W0, B0, 4, seed=1.5), TypeError, "seed must be an integer"),
+        (lambda: fit_minibatch(X, Y, W0, B0, 4, shuffle="yes"), TypeError, "shuffle must be True or False"),  # type: ignore[arg-type]
+        (lambda: fit_minibatch(X, Y, W0, B0, 4, seed=1.5), TypeError, "seed must be an integer"),  # type: ignore[arg-type]
         (lambda: fit_minibatch(X, Y, W0, B0, 4, method="sufficient"), ValueError, "take no steps on batches"),
         (lambda: fit_batches(X, W0, B0), TypeError, r"batches must be an iterable of \(X, y\) pairs"),
         (lambda: fit_batches(iter([(X, Y)]), W0, B0), TypeError, "can be read only once"),
@@ -255,11 +267,13 @@ def test_a_batch_size_that_is_not_a_positive_integer_is_a_value_error(batch_size
             ValueError,
             "epoch 1, batch 1: y must have rank 2",
         ),
-        (lambda: fit_batches([(X, Y, Y)], W0, B0), TypeError, r"epoch 1, batch 0: each batch must be a pair"),
+        (lambda: fit_batches([(X, Y, Y)], W0, B0), TypeError, r"epoch 1, batch 0: each batch must be a pair"),  # type: ignore[list-item]
         (lambda: fit_batches([(X, Y)], W0, B0, lr=0), ValueError, "lr must be a positive finite number"),
     ],
 )
-def test_what_fit_has_no_argument_for_is_a_clear_error_too(call, error, match):
+def test_what_fit_has_no_argument_for_is_a_clear_error_too(
+    call: Any, error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         call()
 
@@ -267,7 +281,7 @@ def test_what_fit_has_no_argument_for_is_a_clear_error_too(call, error, match):
 # -- Divergence, judged as fit judges it ----------------------------------------------------
 
 
-def test_one_batch_diverges_as_fit_does():
+def test_one_batch_diverges_as_fit_does() -> None:
     lr = 3 * linreg.max_stable_lr(X)
     with pytest.raises(DivergenceError) as full:
         fit(X, Y, W0, B0, lr=lr, epochs=1000)
@@ -282,7 +296,7 @@ def test_one_batch_diverges_as_fit_does():
     assert warned[0].filename == __file__  # the warning points at the caller
 
 
-def test_small_batches_diverge_below_the_full_batch_bound_and_the_error_names_theirs():
+def test_small_batches_diverge_below_the_full_batch_bound_and_the_error_names_theirs() -> None:
     # One row a step: each step's bound is 2 / lambda_max of that row's Hessian, 1 / |(x, 1)|^2,
     # for the seed's largest row 0.17, far below the full-batch bound 0.91. At 0.9 of the full
     # bound the run overflows (measured: at epoch 23 to 27 for seeds 0, 1, 2; at 0.5 of it the
@@ -298,10 +312,12 @@ def test_small_batches_diverge_below_the_full_batch_bound_and_the_error_names_th
         assert not fit_minibatch(X, Y, W0, B0, 1, lr=0.9 * rows_bound, epochs=200, seed=0).diverging
 
 
-def test_inputs_are_not_modified_and_nothing_stays_on_a_graph():
+def test_inputs_are_not_modified_and_nothing_stays_on_a_graph() -> None:
     Xg, yg = X.clone().requires_grad_(), Y.clone().requires_grad_()
     Wg, bg = W0.clone().requires_grad_(), B0.clone().requires_grad_()
     run = fit_minibatch(Xg, yg, Wg, bg, 3, epochs=5)
     assert all(t.grad is None for t in (Xg, yg, Wg, bg))
     assert torch.equal(Wg.detach(), W0)
-    assert not any(t.requires_grad for t in (run.W, run.b, run.losses, run.batch_losses, run.y_hat))
+    assert not any(
+        t.requires_grad for t in (run.W, run.b, run.losses, run.batch_losses, cast(torch.Tensor, run.y_hat))
+    )

@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from tests.pages import ROOT, notebook_pages
 
 CONFIG = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-BROKEN = {
+BROKEN: dict[str, Callable[[dict[str, Any]], object]] = {
     "an unknown version": lambda c: c.update(version=3),
     "an unknown image": lambda c: c["build"].update(os="ubuntu-18.04"),
     "an unknown Python": lambda c: c["build"]["tools"].update(python="3.99"),
@@ -233,7 +234,9 @@ def book_differences(default: Path, other: Path) -> list[str]:
         for what in ("glued values", "tables"):
             if a[what] != b[what]:
                 pairs = zip(a[what], b[what], strict=False)
-                shown = [f"{x!r} -> {y!r}" for x, y in pairs if x != y] or [f"{a[what]!r} -> {b[what]!r}"]
+                shown: list[str] | str = [f"{x!r} -> {y!r}" for x, y in pairs if x != y] or [
+                    f"{a[what]!r} -> {b[what]!r}"
+                ]
                 found.append(f"{page}: {what}: " + "; ".join(shown)[:1000])
         if len(a["figures"]) != len(b["figures"]):
             found.append(f"{page}: figures: {len(a['figures'])} -> {len(b['figures'])}")

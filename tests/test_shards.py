@@ -6,7 +6,9 @@ import subprocess
 import sys
 import tempfile
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -19,12 +21,12 @@ from linreg.shards import fit_chunks, fit_sharded
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
 
 
-def gap(a, b):
+def gap(a: linreg.Result, b: linreg.Result) -> float:
     return max(float(((p - q) / q).abs().max()) for p, q in ((a.W, b.W), (a.b, b.b), (a.losses, b.losses)))
 
 
 @pytest.mark.parametrize(("dtype", "tolerance"), [("float32", 1e-4), ("float64", 1e-10)])
-def test_streamed_chunks_follow_fit_on_all_the_rows(dtype, tolerance):
+def test_streamed_chunks_follow_fit_on_all_the_rows(dtype: str, tolerance: float) -> None:
     data, (W0, b0) = (
         linreg.make_data(N=50, D_in=3, D_out=2, dtype=dtype),
         linreg.init_params(3, 2, dtype=dtype),
@@ -35,17 +37,17 @@ def test_streamed_chunks_follow_fit_on_all_the_rows(dtype, tolerance):
     assert streamed.method == "sufficient"
 
 
-def test_the_seed_streamed_prints_the_seeds_final_loss():
+def test_the_seed_streamed_prints_the_seeds_final_loss() -> None:
     data = linreg.make_data()
     result = fit_chunks(zip(data.X.split(4), data.y_true.split(4), strict=True), *linreg.init_params())
     assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
-def test_no_chunk_is_kept_once_read():
+def test_no_chunk_is_kept_once_read() -> None:
     data, (W0, b0) = linreg.make_data(N=40, D_in=2), linreg.init_params(2)
     alive = []
 
-    def chunks():
+    def chunks() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         for start in range(0, 40, 8):
             X = data.X[start : start + 8].clone()
             alive.append(weakref.ref(X))
@@ -57,7 +59,7 @@ def test_no_chunk_is_kept_once_read():
     assert len(alive) == 5
 
 
-def test_bad_chunks_are_named():
+def test_bad_chunks_are_named() -> None:
     data, (W0, b0) = linreg.make_data(N=10, D_in=2), linreg.init_params(2)
     with pytest.raises(ValueError, match="chunks held no rows"):
         fit_chunks(iter([]), W0, b0)
@@ -68,14 +70,14 @@ def test_bad_chunks_are_named():
         fit_chunks([(data.X * float("nan"), data.y_true)], W0, b0)
 
 
-def test_sharded_fit_needs_a_process_group():
+def test_sharded_fit_needs_a_process_group() -> None:
     data = linreg.make_data()
     with pytest.raises(RuntimeError, match="init_process_group"):
         fit_sharded(data.X, data.y_true, *linreg.init_params())
 
 
 @pytest.mark.parametrize("method", linreg.METHODS)
-def test_one_rank_moves_the_numbers_its_method_needs(method, tmp_path):
+def test_one_rank_moves_the_numbers_its_method_needs(method: str, tmp_path: Path) -> None:
     data, (W0, b0) = linreg.make_data(N=20, D_in=3, D_out=2), linreg.init_params(3, 2)
     dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'meet'}", rank=0, world_size=1)
     try:
@@ -89,7 +91,7 @@ def test_one_rank_moves_the_numbers_its_method_needs(method, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def two_ranks():
+def two_ranks() -> list[dict[str, Any]]:
     """tests/shards_cases.py run on 2 processes (torchrun, gloo on loopback): what each rank saw."""
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
@@ -118,13 +120,15 @@ def two_ranks():
         ("diverges, sufficient", "training diverged"),
     ],
 )
-def test_bad_input_on_one_rank_is_the_same_error_on_every_rank(two_ranks, case, message):
+def test_bad_input_on_one_rank_is_the_same_error_on_every_rank(
+    two_ranks: list[dict[str, Any]], case: str, message: str
+) -> None:
     assert two_ranks[0][case] == two_ranks[1][case]
     assert message in two_ranks[0][case]
 
 
 @pytest.mark.parametrize("method", linreg.METHODS)
-def test_two_ranks_end_on_one_result_that_follows_fit(two_ranks, method):
+def test_two_ranks_end_on_one_result_that_follows_fit(two_ranks: list[dict[str, Any]], method: str) -> None:
     data, (W0, b0) = linreg.make_data(N=12, D_in=3, D_out=2), linreg.init_params(3, 2)
     ref = linreg.fit(data.X, data.y_true, W0, b0, lr=0.1, epochs=30)
     ranks = [r[method] for r in two_ranks]
@@ -139,13 +143,13 @@ def test_two_ranks_end_on_one_result_that_follows_fit(two_ranks, method):
     torch.testing.assert_close(torch.tensor(ranks[0]["losses"]), ref.losses, rtol=1e-4, atol=atol)
 
 
-def test_torchrun_prints_the_seeds_report_from_two_processes():
+def test_torchrun_prints_the_seeds_report_from_two_processes() -> None:
     done = subprocess.run([*TORCHRUN, "-m", "linreg"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines() == seed_notebook.printed_outputs().splitlines()
 
 
-def test_chunks_and_shards_flag_and_warn_of_a_loss_that_grows(tmp_path):
+def test_chunks_and_shards_flag_and_warn_of_a_loss_that_grows(tmp_path: Path) -> None:
     data, (W0, b0) = linreg.make_data(), linreg.init_params()
     lr = 1.1 * linreg.max_stable_lr(data.X)
     with pytest.warns(linreg.UnstableWarning, match="lr=1.00397 is above") as caught:

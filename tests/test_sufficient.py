@@ -8,7 +8,9 @@ from linreg import design, fit, init_params, make_data, max_stable_lr
 from linreg.sufficient import Stats, descend, stats
 
 
-def loop(X, y, theta, lr, epochs):
+def loop(
+    X: torch.Tensor, y: torch.Tensor, theta: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Gradient descent on theta = [W; b] in float64, step by step: the reference for descend.
 
     The loss of each of the ``epochs + 1`` thetas, and theta before and after the last update."""
@@ -20,7 +22,7 @@ def loop(X, y, theta, lr, epochs):
     return torch.tensor(losses, dtype=torch.float64), thetas[-2], thetas[-1]
 
 
-def test_the_statistics_are_the_means_and_the_co_moments_about_them():
+def test_the_statistics_are_the_means_and_the_co_moments_about_them() -> None:
     data = make_data(N=50, D_in=3, D_out=2, dtype="float64")
     X, y = data.X.numpy(), data.y_true.numpy()
     s = stats(data.X, data.y_true)
@@ -37,7 +39,7 @@ def test_the_statistics_are_the_means_and_the_co_moments_about_them():
     assert (s.rows, s.n) == (50, 100)
 
 
-def test_statistics_of_chunks_merge_pairwise_to_the_whole():
+def test_statistics_of_chunks_merge_pairwise_to_the_whole() -> None:
     data = make_data(N=30, D_in=2, D_out=2, dtype="float64")
     whole = stats(data.X, data.y_true)
     parts = stats(data.X[:11], data.y_true[:11]) + stats(data.X[11:13], data.y_true[11:13])
@@ -51,7 +53,7 @@ def test_statistics_of_chunks_merge_pairwise_to_the_whole():
     assert whole.rows == parts.rows == 30
 
 
-def test_float32_statistics_of_offset_data_do_not_cancel():
+def test_float32_statistics_of_offset_data_do_not_cancel() -> None:
     # y = 1000 + noise: y'y / N is a million, the loss about one; uncentred float32 sums keep
     # 7 digits of the million, so the loss would keep none. Centred, it keeps float32's digits.
     g = torch.Generator().manual_seed(5)
@@ -72,7 +74,9 @@ def test_float32_statistics_of_offset_data_do_not_cancel():
 @pytest.mark.parametrize(
     ("N", "D_in", "D_out", "fraction"), [(10, 1, 1, 0.07), (40, 4, 3, 0.9), (12, 3, 2, 0.5)]
 )
-def test_the_closed_form_is_the_loop_of_gradient_descent(N, D_in, D_out, fraction):
+def test_the_closed_form_is_the_loop_of_gradient_descent(
+    N: int, D_in: int, D_out: int, fraction: float
+) -> None:
     data = make_data(N, D_in, D_out, dtype="float64", seed=N)
     W0, b0 = init_params(D_in, D_out, dtype="float64", seed=N + 1)
     theta = torch.cat([W0, b0[None, :]])
@@ -85,7 +89,7 @@ def test_the_closed_form_is_the_loop_of_gradient_descent(N, D_in, D_out, fractio
     assert len(losses) == 31
 
 
-def test_a_flat_direction_stays_put_and_zero_epochs_change_nothing():
+def test_a_flat_direction_stays_put_and_zero_epochs_change_nothing() -> None:
     X = torch.ones(4, 1, dtype=torch.float64)  # Z = [x 1] has equal columns: G is singular
     y = 3 * X
     theta = torch.tensor([[0.5], [0.25]], dtype=torch.float64)
@@ -96,13 +100,13 @@ def test_a_flat_direction_stays_put_and_zero_epochs_change_nothing():
     assert torch.equal(descend(stats(X, y), theta, 0.1, 0)[2], theta)
 
 
-def test_above_the_bound_the_loss_overflows_and_fit_says_where():
+def test_above_the_bound_the_loss_overflows_and_fit_says_where() -> None:
     data = make_data()
     with pytest.raises(Exception, match=r"diverged.*largest stable learning rate"):
         fit(data.X, data.y_true, *init_params(), lr=50.0, epochs=400, method="sufficient")
 
 
-def test_statistics_keep_the_dtype_and_device_of_the_data():
+def test_statistics_keep_the_dtype_and_device_of_the_data() -> None:
     data = make_data()
     s = stats(data.X, data.y_true)
     assert isinstance(s, Stats)

@@ -1,5 +1,7 @@
 """linreg.sweep against linreg.fit run once per learning rate, the seed's own loop and what it printed."""
 
+from typing import Any, cast
+
 import pytest
 import torch
 from reference import seed_notebook
@@ -8,7 +10,7 @@ from linreg import DivergenceError, fit, init_params, make_data, max_stable_lr, 
 
 
 @pytest.fixture(scope="module")
-def seed_problem():
+def seed_problem() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     data = make_data()
     return data.X, data.y_true, *init_params()
 
@@ -20,7 +22,9 @@ def seed_grid(X: torch.Tensor) -> list[float]:
 
 
 @pytest.mark.parametrize("method", ["analytic", "autograd"])
-def test_each_stable_run_is_fits_run(seed_problem, method):
+def test_each_stable_run_is_fits_run(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], method: str
+) -> None:
     X, y, W, b = seed_problem
     lrs = [lr for lr in seed_grid(X) if lr < max_stable_lr(X)]
     runs = sweep(X, y, W, b, lrs, epochs=40)
@@ -31,11 +35,15 @@ def test_each_stable_run_is_fits_run(seed_problem, method):
         torch.testing.assert_close(runs.losses[i], one.losses, rtol=1e-4, atol=1e-9)
         torch.testing.assert_close(runs.W[i, -1], one.W, rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(runs.b[i, -1], one.b, rtol=1e-5, atol=1e-6)
-        assert runs.final_loss[i].item() == pytest.approx(one.final_loss, rel=1e-4, abs=1e-9)
+        assert cast(torch.Tensor, runs.final_loss)[i].item() == pytest.approx(
+            one.final_loss, rel=1e-4, abs=1e-9
+        )
         assert runs.loss_after[i].item() == pytest.approx(one.loss_after, rel=1e-4, abs=1e-9)
 
 
-def test_the_path_holds_the_parameters_after_each_update(seed_problem):
+def test_the_path_holds_the_parameters_after_each_update(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     runs = sweep(X, y, W, b, [0.07, 0.6], epochs=12)
     assert torch.equal(runs.W[:, 0], W.expand(2, 1, 1))
@@ -47,7 +55,7 @@ def test_the_path_holds_the_parameters_after_each_update(seed_problem):
             torch.testing.assert_close(runs.b[i, t], one.b, rtol=1e-6, atol=1e-7)
 
 
-def test_general_shapes_and_float64_match_fit():
+def test_general_shapes_and_float64_match_fit() -> None:
     data = make_data(N=20, D_in=3, D_out=2, dtype="float64")
     W, b = init_params(3, 2, dtype="float64")
     lrs = [0.01, 0.1, 0.5 * max_stable_lr(data.X, 2)]
@@ -64,21 +72,25 @@ def test_general_shapes_and_float64_match_fit():
         torch.testing.assert_close(runs.b[i, -1], one.b, rtol=1e-12, atol=1e-15)
 
 
-def test_the_run_at_007_is_the_seeds(seed_problem):
+def test_the_run_at_007_is_the_seeds(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     runs = sweep(X, y, W, b, seed_grid(X), epochs=40)
     i = runs.index(0.07)
     assert runs.lrs[i].item() == 0.07
     seed = seed_notebook.run()
-    assert runs.final_loss[i].item() == pytest.approx(seed["loss"].item(), rel=1e-6)
+    assert cast(torch.Tensor, runs.final_loss)[i].item() == pytest.approx(seed["loss"].item(), rel=1e-6)
     torch.testing.assert_close(runs.W[i, -1], seed["W"].detach(), rtol=1e-6, atol=0)
     torch.testing.assert_close(runs.b[i, -1], seed["b"].detach(), rtol=1e-6, atol=0)
-    assert f"{runs.final_loss[i]:.4f}" == seed_notebook.printed("Final Loss")
+    assert f"{cast(torch.Tensor, runs.final_loss)[i]:.4f}" == seed_notebook.printed("Final Loss")
     assert f"tensor([[{runs.W[i, -1].item():.4f}]], requires_grad=True)" == seed_notebook.printed("Final W")
     assert f"tensor([{runs.b[i, -1].item():.4f}], requires_grad=True)" == seed_notebook.printed("Final b")
 
 
-def test_runs_end_where_the_seeds_own_loop_ends(seed_problem):
+def test_runs_end_where_the_seeds_own_loop_ends(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     lrs = [0.01, 0.07, 0.3, 0.8]
     runs = sweep(X, y, W, b, lrs, epochs=40)
@@ -89,7 +101,9 @@ def test_runs_end_where_the_seeds_own_loop_ends(seed_problem):
         torch.testing.assert_close(runs.b[i, -1], b_seed.detach(), rtol=1e-5, atol=1e-6)
 
 
-def test_divergence_is_data_not_an_error(seed_problem):
+def test_divergence_is_data_not_an_error(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     bound = max_stable_lr(X)
     huge = 50 * bound  # overflows float32 within 200 epochs
@@ -106,7 +120,9 @@ def test_divergence_is_data_not_an_error(seed_problem):
     assert torch.equal(runs.W[0], alone.W[0])
 
 
-def test_on_the_seeds_grid_exactly_the_runs_above_the_bound_diverge(seed_problem):
+def test_on_the_seeds_grid_exactly_the_runs_above_the_bound_diverge(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     runs = sweep(X, y, W, b, seed_grid(X), epochs=40)
     assert len(runs.lrs) == 100
@@ -116,7 +132,9 @@ def test_on_the_seeds_grid_exactly_the_runs_above_the_bound_diverge(seed_problem
     assert bool(runs.finite.all())
 
 
-def test_inputs_are_kept_and_not_modified(seed_problem):
+def test_inputs_are_kept_and_not_modified(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     W_before, b_before = W.clone(), b.clone()
     runs = sweep(X, y, W, b, torch.tensor([0.07, 0.2], dtype=torch.float64), epochs=3)
@@ -127,7 +145,7 @@ def test_inputs_are_kept_and_not_modified(seed_problem):
         runs.index(0.5)
 
 
-def test_zero_epochs(seed_problem):
+def test_zero_epochs(seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]) -> None:
     X, y, W, b = seed_problem
     runs = sweep(X, y, W, b, [0.07, 0.2], epochs=0)
     assert runs.losses.shape == (2, 0)
@@ -147,25 +165,35 @@ def test_zero_epochs(seed_problem):
         (["0.1"], TypeError, "real number"),
     ],
 )
-def test_bad_learning_rates_are_refused(seed_problem, lrs, error, match):
+def test_bad_learning_rates_are_refused(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    lrs: Any,
+    error: type[Exception],
+    match: str,
+) -> None:
     X, y, W, b = seed_problem
     with pytest.raises(error, match=match):
         sweep(X, y, W, b, lrs, epochs=3)
 
 
-def test_bad_problems_are_refused_as_fit_refuses_them(seed_problem):
+def test_bad_problems_are_refused_as_fit_refuses_them(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     X, y, W, b = seed_problem
     with pytest.raises(ValueError, match="rows"):
         sweep(X[:5], y, W, b, [0.1])
     with pytest.raises(TypeError, match="epochs"):
-        sweep(X, y, W, b, [0.1], epochs=2.5)
+        sweep(X, y, W, b, [0.1], epochs=2.5)  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_on_cuda_the_runs_stay_there_and_match_the_cpus(seed_problem):
+def test_on_cuda_the_runs_stay_there_and_match_the_cpus(
+    seed_problem: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> None:
     lrs = [0.07, 0.5, 1.0]
     cpu = sweep(*seed_problem, lrs, epochs=40)
-    gpu = sweep(*(t.cuda() for t in seed_problem), lrs, epochs=40)
+    # mypy cannot count the four tensors the generator unpacks before lrs.
+    gpu = sweep(*(t.cuda() for t in seed_problem), lrs, epochs=40)  # type: ignore[arg-type, call-arg, misc]
     assert gpu.losses.device.type == "cuda"
     assert gpu.W.device.type == "cuda"
     torch.testing.assert_close(gpu.losses.cpu(), cpu.losses, rtol=1e-4, atol=1e-9)

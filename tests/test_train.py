@@ -1,12 +1,14 @@
 """linreg.train against the seed's own loop, its printed outputs, and an independent loop."""
 
 import re
+from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 import torch
 from reference import seed_notebook
 
-from linreg import DivergenceError, fit, init_params, make_data, max_stable_lr
+from linreg import Data, DivergenceError, Result, fit, init_params, make_data, max_stable_lr
 
 METHODS = ["autograd", "analytic", "sufficient"]
 
@@ -16,45 +18,45 @@ def numbers(text: str) -> list[float]:
 
 
 @pytest.fixture(scope="module")
-def seed_run():
+def seed_run() -> tuple[Data, Result]:
     data = make_data()
     return data, fit(data.X, data.y_true, *init_params(), lr=0.07, epochs=40)
 
 
-def test_autograd_is_bit_identical_to_the_seeds_loop(seed_run):
+def test_autograd_is_bit_identical_to_the_seeds_loop(seed_run: tuple[Data, Result]) -> None:
     _, result = seed_run
     seed = seed_notebook.run()
     assert torch.equal(result.W, seed["W"].detach())
     assert torch.equal(result.b, seed["b"].detach())
-    assert torch.equal(result.y_hat, seed["y_hat"].detach())
+    assert torch.equal(cast(torch.Tensor, result.y_hat), seed["y_hat"].detach())
     assert result.final_loss == seed["loss"].item()
 
 
-def test_final_loss_w_b_print_as_the_seed_printed(seed_run):
+def test_final_loss_w_b_print_as_the_seed_printed(seed_run: tuple[Data, Result]) -> None:
     _, result = seed_run
     assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
     assert numbers(seed_notebook.printed("Final W")) == [round(result.W.item(), 4)]
     assert numbers(seed_notebook.printed("Final b")) == [round(result.b.item(), 4)]
 
 
-def test_final_predictions_and_truth_print_as_the_seed_printed(seed_run):
+def test_final_predictions_and_truth_print_as_the_seed_printed(seed_run: tuple[Data, Result]) -> None:
     data, result = seed_run
-    y_hat, y_true = result.y_hat.flatten().tolist(), data.y_true.flatten().tolist()
+    y_hat, y_true = cast(torch.Tensor, result.y_hat).flatten().tolist(), data.y_true.flatten().tolist()
     assert numbers(seed_notebook.printed("Final y_hats")) == [round(v, 4) for v in y_hat]
     assert numbers(seed_notebook.printed("True y_hats")) == [round(v, 4) for v in y_true]
 
 
-def test_final_loss_is_before_the_last_update_and_loss_after_is_after(seed_run):
+def test_final_loss_is_before_the_last_update_and_loss_after_is_after(seed_run: tuple[Data, Result]) -> None:
     data, result = seed_run
     W, b = result.W, result.b
     after = torch.mean((data.X @ W + b - data.y_true) ** 2).item()
     assert result.loss_after == after
-    assert result.loss_after < result.final_loss
+    assert result.loss_after < cast(float, result.final_loss)
     assert result.final_loss == result.losses[-1].item()
     assert len(result.losses) == 40
 
 
-def test_result_records_what_was_run(seed_run):
+def test_result_records_what_was_run(seed_run: tuple[Data, Result]) -> None:
     _, result = seed_run
     assert (result.lr, result.epochs, result.method) == (0.07, 40, "autograd")
     assert (result.device, result.dtype) == (torch.device("cpu"), torch.float32)
@@ -62,7 +64,15 @@ def test_result_records_what_was_run(seed_run):
     assert not result.b.requires_grad
 
 
-def independent_loop(X, y, W, b, lr, epochs):
+def independent_loop(
+    # X, y, W, b: tensors, rebound below to their lists (Any, so that mypy lets them be both).
+    X: Any,
+    y: Any,
+    W: Any,
+    b: Any,
+    lr: float,
+    epochs: int,
+) -> Iterator[torch.Tensor]:
     """Gradient descent in float64 with the gradients written out as sums: no linreg, no autograd."""
     N, D_in = X.shape
     D_out = y.shape[1]
@@ -86,7 +96,7 @@ def independent_loop(X, y, W, b, lr, epochs):
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(("N", "D_in", "D_out"), [(10, 1, 1), (12, 3, 2), (5, 2, 4)])
-def test_every_method_follows_the_independent_trajectory(method, N, D_in, D_out):
+def test_every_method_follows_the_independent_trajectory(method: str, N: int, D_in: int, D_out: int) -> None:
     data = make_data(N, D_in, D_out, W_true=torch.linspace(-1, 2, D_in * D_out).reshape(D_in, D_out), seed=N)
     W0, b0 = init_params(D_in, D_out, seed=N + 1)
     lr = 0.5 * max_stable_lr(data.X, D_out)
@@ -98,7 +108,9 @@ def test_every_method_follows_the_independent_trajectory(method, N, D_in, D_out)
 
 
 @pytest.mark.parametrize("method", ["analytic", "sufficient"])
-def test_methods_agree_with_autograd_on_the_seed_to_float_tolerance(method, seed_run):
+def test_methods_agree_with_autograd_on_the_seed_to_float_tolerance(
+    method: str, seed_run: tuple[Data, Result]
+) -> None:
     data, reference = seed_run
     result = fit(data.X, data.y_true, *init_params(), method=method)
     torch.testing.assert_close(result.W, reference.W, rtol=1e-5, atol=1e-6)
@@ -108,7 +120,7 @@ def test_methods_agree_with_autograd_on_the_seed_to_float_tolerance(method, seed
     assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
-def test_float64_run_is_close_to_float32_and_keeps_its_dtype():
+def test_float64_run_is_close_to_float32_and_keeps_its_dtype() -> None:
     data = make_data(dtype="float64")
     result = fit(data.X, data.y_true, *init_params(dtype="float64"))
     assert result.W.dtype == torch.float64
@@ -116,7 +128,7 @@ def test_float64_run_is_close_to_float32_and_keeps_its_dtype():
     assert f"{result.final_loss:.4f}" == seed_notebook.printed("Final Loss")
 
 
-def test_fit_does_not_modify_its_inputs():
+def test_fit_does_not_modify_its_inputs() -> None:
     data = make_data()
     W0, b0 = init_params()
     W_copy, b_copy = W0.clone(), b0.clone()
@@ -125,7 +137,7 @@ def test_fit_does_not_modify_its_inputs():
     assert torch.equal(b0, b_copy)
 
 
-def test_zero_epochs_returns_the_initial_parameters():
+def test_zero_epochs_returns_the_initial_parameters() -> None:
     data = make_data()
     W0, b0 = init_params()
     result = fit(data.X, data.y_true, W0, b0, epochs=0)
@@ -136,7 +148,7 @@ def test_zero_epochs_returns_the_initial_parameters():
     assert len(result.losses) == 0
 
 
-def test_divergence_names_the_epoch_and_the_largest_stable_lr():
+def test_divergence_names_the_epoch_and_the_largest_stable_lr() -> None:
     data = make_data()
     bound = max_stable_lr(data.X)
     with pytest.raises(DivergenceError) as caught:
@@ -187,13 +199,15 @@ W0, B0 = init_params()
         ((X, Y, W0, B0), {"method": "newton"}, ValueError, "method must be one of"),
     ],
 )
-def test_bad_input_is_a_clear_error(args, kwargs, error, match):
+def test_bad_input_is_a_clear_error(
+    args: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         fit(*args, **kwargs)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_run_matches_the_seed_bit_for_bit():
+def test_cuda_run_matches_the_seed_bit_for_bit() -> None:
     data = make_data(device="cuda")
     result = fit(data.X, data.y_true, *init_params(device="cuda"))
     seed = seed_notebook.run()
@@ -203,6 +217,6 @@ def test_cuda_run_matches_the_seed_bit_for_bit():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_inputs_on_different_devices_are_an_error():
+def test_inputs_on_different_devices_are_an_error() -> None:
     with pytest.raises(ValueError, match="W is on cpu but X is on cuda"):
         fit(X.cuda(), Y.cuda(), W0, B0)
