@@ -69,19 +69,29 @@ def test_the_theme_still_ships_the_script_the_book_replaces() -> None:
     assert (ROOT / "docs" / "_static" / "scripts" / "fontawesome.js").stat().st_size < 1000
 
 
-def test_a_deleted_page_leaves_no_notebook_behind(tmp_path: Path) -> None:
-    """An incremental build after a page is deleted: its notebooks go, the others stay."""
-    src, out = tmp_path / "src", tmp_path / "out"
+def small_book(src: Path, execution: str) -> None:
+    """A book of bookext's with no theme and no prerendered math: ``src/conf.py``."""
     src.mkdir()
     (src / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT / 'docs')!r})\n"
         "extensions = ['myst_nb', 'sphinxcontrib.katex', 'bookext']\n"
-        "nb_execution_mode = 'off'\nkatex_prerender = False\n"
+        f"nb_execution_mode = {execution!r}\nnb_execution_show_tb = True\nkatex_prerender = False\n"
     )
+
+
+def notebook_page(title: str, *cells: str) -> str:
+    """A MyST notebook page: its title, then one code cell per string."""
     kernel = "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n"
-    front = f"---\nfile_format: mystnb\n{kernel}---\n"
+    body = "".join(f"```{{code-cell}} python\n{c}\n```\n\n" for c in cells)
+    return f"---\nfile_format: mystnb\n{kernel}---\n\n# {title}\n\n{body}"
+
+
+def test_a_deleted_page_leaves_no_notebook_behind(tmp_path: Path) -> None:
+    """An incremental build after a page is deleted: its notebooks go, the others stay."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    small_book(src, "off")
     for page in ("kept", "gone"):
-        (src / f"{page}.md").write_text(f"{front}\n# {page}\n\n```{{code-cell}} python\nprint(1)\n```\n")
+        (src / f"{page}.md").write_text(notebook_page(page, "print(1)"))
     (src / "index.md").write_text("# Index\n\n```{toctree}\nkept\ngone\n```\n")
     for step in ("first", "after the deletion"):
         run = sphinx("html", out, tmp_path / "doctrees", source=src)
@@ -98,20 +108,16 @@ def test_a_figure_without_alternative_text_fails_the_build(tmp_path: Path) -> No
     """As the guide says: IPython shows a formatter's error as an output and goes on, so the
     page's summary raises what the figure's formatter found."""
     src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs')!r})\n"
-        "extensions = ['myst_nb', 'sphinxcontrib.katex', 'bookext']\n"
-        "nb_execution_mode = 'force'\nnb_execution_show_tb = True\nkatex_prerender = False\n"
+    small_book(src, "force")
+    (src / "index.md").write_text(
+        notebook_page(
+            "A figure",
+            "import book\nimport matplotlib.pyplot as plt\n\n"
+            "check = book.Checks()\ncheck(True, 'theory', 'x')",
+            "plt.plot([1, 2])\nplt.show()",
+            "check.summary()",
+        )
     )
-    kernel = "kernelspec:\n  name: python3\n  display_name: Python 3\n"
-    cells = [
-        "import book\nimport matplotlib.pyplot as plt\n\ncheck = book.Checks()\ncheck(True, 'theory', 'x')",
-        "plt.plot([1, 2])\nplt.show()",
-        "check.summary()",
-    ]
-    body = "".join(f"```{{code-cell}} python\n{c}\n```\n\n" for c in cells)
-    (src / "index.md").write_text(f"---\nfile_format: mystnb\n{kernel}---\n\n# A figure\n\n{body}")
     run = sphinx("html", tmp_path / "out", tmp_path / "doctrees", source=src)
     assert run.returncode != 0
     assert "a figure without alternative text" in re.sub(r"\x1b\[[0-9;]*m", "", run.stdout)
