@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import sys
+import typing
 from collections import defaultdict
 
 import matplotlib.pyplot as plt
@@ -159,8 +161,44 @@ def themed_svg(fig: Figure) -> str:
     )
 
 
+class WholeLines(io.TextIOBase):
+    """A stream that hands ``stream`` only text that ends a line of more than white space.
+
+    The kernel sends what a cell prints in chunks cut by a timer, and myst-nb's
+    ``nb_merge_streams`` strips each chunk's trailing white space and ends it with one newline:
+    a chunk cut mid-line, or after a blank line, read otherwise from one build to the next.
+    Chunks cut here lose nothing to that; the rest goes at a flush (a display, the cell's end).
+    """
+
+    def __init__(self, stream: typing.TextIO) -> None:
+        self.stream, self.held = stream, ""
+
+    def write(self, text: str) -> int:
+        self.held += text
+        if whole := re.match(r".*\S\n", self.held, re.DOTALL):
+            self.stream.write(whole[0])
+            self.held = self.held[whole.end() :]
+        return len(text)
+
+    def flush(self) -> None:
+        if self.held:  # nothing to write at the kernel's shutdown, when its loop is closed
+            self.stream.write(self.held)
+            self.held = ""
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+
 shell = get_ipython()
 if shell is not None:  # in a kernel: every figure displayed also gets its themed SVG, and a sharp PNG
+    sys.stdout, sys.stderr = WholeLines(sys.stdout), WholeLines(sys.stderr)
+
+    def flush(result: object) -> None:  # what a cell left held goes out with the cell, not the next
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+    shell.events.register("post_run_cell", flush)
     # (loading and configuring the inline backend reset every formatter of figures: they come first)
     shell.enable_matplotlib("inline")
     shell.run_line_magic(

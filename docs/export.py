@@ -187,18 +187,23 @@ def plain(output: Any) -> Any:
 
 
 def streams(outputs: list[Any]) -> list[Any]:
-    """Outputs with each stream once: myst-nb's nb_merge_streams appends a cell's later chunks to
-    its first stream output in place and leaves them behind too, in the notebook it keeps."""
+    """Outputs with each stream once, as the page shows it: myst-nb's nb_merge_streams appends a
+    cell's later chunks to its first stream output in place and leaves them behind too."""
     first: dict[str, Any] = {}
+    later: dict[str, list[str]] = {}
     kept = []
     for output in outputs:
         if output.output_type != "stream":
             kept.append(output)
-        elif output.name not in first:
-            first[output.name] = output
+        elif output.name in first:
+            later[output.name].append(output.text)
+        else:
+            first[output.name], later[output.name] = output, []
             kept.append(output)
-        elif output.text.strip() not in first[output.name].text:  # not merged: merge it
-            first[output.name].text += output.text
+    for name, texts in later.items():
+        tail = "".join(t.rstrip() + "\n" for t in texts if t.rstrip())
+        if not first[name].text.endswith(tail):  # a notebook myst-nb did not render: merge as it does
+            first[name].text = first[name].text.rstrip() + "\n" + tail
     return kept
 
 

@@ -8,6 +8,8 @@ which does not import linreg) or are computed here with numpy, never copied from
 from __future__ import annotations
 
 import html
+import io
+import itertools
 import json
 import re
 import shutil
@@ -474,3 +476,45 @@ def test_no_repository_buttons_without_a_clone_url(book: Path) -> None:
     page = (book / "walkthrough.html").read_text()
     for label in ("repository-button", "edit-button", "launch-buttons", "source-file-button"):
         assert label not in page, label
+
+
+def merge_streams(chunks: list[str]) -> str:
+    """What myst-nb's nb_merge_streams shows of a stream's chunks: each one's trailing white space
+    stripped and one newline put back, an empty one after the first dropped."""
+    first, *later = chunks
+    return first.rstrip() + "\n" + "".join(c.rstrip() + "\n" for c in later if c.rstrip())
+
+
+def test_what_a_cell_prints_reads_the_same_wherever_the_kernel_cuts_it_into_chunks() -> None:
+    """book.WholeLines hands the kernel only whole lines: merged, any chunks read as printed."""
+    import book
+
+    printed = ["loss", " = 0.25", "\n", "\n", "a row  ", "\n", "x\n\ny", "\n\n", "  indented\n", "end"]
+
+    def reads(writes: list[str]) -> set[str]:
+        """The merged text for each way the kernel's timer can cut ``writes`` into chunks."""
+        seen = set()
+        for cuts in itertools.product([False, True], repeat=len(writes) - 1):
+            chunks = [writes[0]]
+            for cut, text in zip(cuts, writes[1:], strict=True):
+                chunks[-1:] = [chunks[-1], text] if cut else [chunks[-1] + text]
+            seen.add(merge_streams(chunks))
+        return seen
+
+    class Kernel(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.writes.append(text)
+            return len(text)
+
+    kernel = Kernel()
+    stream = book.WholeLines(kernel)
+    for text in printed:
+        stream.write(text)
+    stream.flush()
+    assert "".join(kernel.writes) == "".join(printed)
+    assert reads(kernel.writes) == {"".join(printed).rstrip() + "\n"}
+    assert len(reads(printed)) > 1  # the writes as printed, cut and merged, read otherwise
