@@ -189,6 +189,9 @@ class WholeLines(io.TextIOBase):
     def fileno(self) -> int:
         return self.stream.fileno()
 
+    def __getattr__(self, name: str) -> typing.Any:  # the kernel's own: whose cell the output is
+        return getattr(self.stream, name)
+
 
 shell = get_ipython()
 if shell is not None:  # in a kernel: every figure displayed also gets its themed SVG, and a sharp PNG
