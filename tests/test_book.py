@@ -518,3 +518,16 @@ def test_what_a_cell_prints_reads_the_same_wherever_the_kernel_cuts_it_into_chun
     assert "".join(kernel.writes) == "".join(printed)
     assert reads(kernel.writes) == {"".join(printed).rstrip() + "\n"}
     assert len(reads(printed)) > 1  # the writes as printed, cut and merged, read otherwise
+
+
+def test_no_page_describes_itself_to_a_link_preview_in_tex(book: Path) -> None:
+    """The description and og:description meta tags (search engines, link previews) are prose."""
+    described: dict[str, list[str]] = {}
+    for page in sorted(book.glob("*.html")):
+        metas = re.findall(r"<meta [^>]*>", page.read_text())
+        described[page.name] = [
+            re.findall(r'content="([^"]*)"', m)[0] for m in metas if re.search(r'"(og:)?description"', m)
+        ]
+    assert all(described[p] for p in ("index.html", "api.html", "math.html")), described
+    tex = {name: tags for name, tags in described.items() if any("\\" in t for t in tags)}
+    assert not tex, tex
