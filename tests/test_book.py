@@ -531,3 +531,15 @@ def test_no_page_describes_itself_to_a_link_preview_in_tex(book: Path) -> None:
     assert all(described[p] for p in ("index.html", "api.html", "math.html")), described
     tex = {name: tags for name, tags in described.items() if any("\\" in t for t in tags)}
     assert not tex, tex
+
+
+NUMBER_ALONE = re.compile(r"[−-]?\d[\d.,]*(e[−+-]?\d+)?\s*[×%]?")
+
+
+def test_a_number_in_bold_is_one_the_page_pasted_from_its_cells(book: Path) -> None:
+    """The front page says so: glued values are bold (myst-nb's style); no number is bolded by hand."""
+    typed = {}
+    for page in sorted(book.glob("*.html")):
+        strong = re.findall(r"<strong>([^<]*)</strong>", page.read_text())
+        typed[page.name] = [text for text in strong if NUMBER_ALONE.fullmatch(text.strip())]
+    assert not any(typed.values()), typed

@@ -507,6 +507,16 @@ def test_the_layout_shifts_of_every_page_sum_to_at_most_a_hundredth(
     assert not problems, per_page(problems)
 
 
+def test_every_pasted_value_is_drawn_in_bold(page: Any, site: str) -> None:
+    """The front page's "a number in bold was pasted from the page's cells": bold is how they look."""
+    page.goto(site + "walkthrough.html", wait_until="load")
+    weights = page.evaluate(
+        "[...document.querySelectorAll('article span.pasted-text')].map(e => +getComputedStyle(e).fontWeight)"
+    )
+    assert len(weights) > 10
+    assert min(weights) >= 700, weights
+
+
 THEME_AT_FIRST_PAINT = """window.__lrTheme = new Promise(seen => new MutationObserver((_, watch) => {
   if (document.body) { watch.disconnect(); seen(document.documentElement.dataset.theme); }
 }).observe(document, {childList: true, subtree: true}));"""
