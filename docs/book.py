@@ -162,7 +162,8 @@ def themed_svg(fig: Figure) -> str:
 
 
 class WholeLines(io.TextIOBase):
-    """A stream that hands ``stream`` only text that ends a line of more than white space.
+    """A stream that hands ``stream`` only text that ends in a newline right after a character
+    other than white space.
 
     The kernel sends what a cell prints in chunks cut by a timer, and myst-nb's
     ``nb_merge_streams`` strips each chunk's trailing white space and ends it with one newline:

@@ -187,8 +187,9 @@ def plain(output: Any) -> Any:
 
 
 def streams(outputs: list[Any]) -> list[Any]:
-    """Outputs with each stream once, as the page shows it: myst-nb's nb_merge_streams appends a
-    cell's later chunks to its first stream output in place and leaves them behind too."""
+    """Outputs with each stream once, merged as myst-nb's nb_merge_streams merges them, unless the
+    first already ends with the later chunks (myst-nb merges in place, in the notebook it keeps,
+    and leaves them behind too); ``\\r`` and ``\\b`` are not processed."""
     first: dict[str, Any] = {}
     later: dict[str, list[str]] = {}
     kept = []

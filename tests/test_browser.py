@@ -370,7 +370,8 @@ LAYOUT = r"""() => {
     && p.top < q.bottom - 0.5;
   // A cell tagged full-width spans the margin too, by design: its column is the page.
   const right = e => e.closest('.tag_full-width') ? document.documentElement.clientWidth : column.right;
-  const out = {equations: [], numbers: [], tables: [], code: [], wide: [], punctuation: [], checked: 0};
+  const out = {equations: [], numbers: [], tables: [], code: [], wide: [], punctuation: [], clipped: [],
+    checked: 0};
   const page = document.documentElement.scrollWidth;
   if (page > innerWidth) out.wide.push(`the page: ${page} px`);
   for (const m of article.querySelectorAll('div.math')) {
@@ -403,6 +404,15 @@ LAYOUT = r"""() => {
     const s = scroller(e);
     if (s && s.getBoundingClientRect().right <= right(s) + 0.5) continue;
     if (e.getBoundingClientRect().right > right(e) + 0.5) out.wide.push(`${e.tagName}: ${label(e)}`);
+  }
+  // A section laid out only near the screen (content-visibility) clips what reaches past it.
+  for (const s of article.querySelectorAll('section')) {
+    if (getComputedStyle(s).contentVisibility !== 'auto') continue;
+    const edge = s.getBoundingClientRect();
+    for (const e of s.querySelectorAll(':scope > *, .cell')) {
+      const r = e.getBoundingClientRect();
+      if (r.right > edge.right + 0.5 || r.left < edge.left - 0.5) out.clipped.push(label(e));
+    }
   }
   // A text that opens with a mark must start on the line where what comes before it ends.
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
@@ -492,6 +502,13 @@ def test_code_that_scrolls_shows_it_and_nothing_else_is_wider_than_its_column(
     assert not any(problems.values()), per_page(problems)
 
 
+def test_no_section_clips_what_reaches_past_it(layouts: dict[str, dict[str, Any]]) -> None:
+    """A section laid out only near the screen paints nothing beyond its box: a full-width cell
+    or a margin note in one would be cut (the explorer's was, from 992 px up)."""
+    problems = judged(layouts, "clipped")
+    assert not any(problems.values()), per_page(problems)
+
+
 def test_no_line_opens_with_punctuation(layouts: dict[str, dict[str, Any]]) -> None:
     problems = judged(layouts, "punctuation")
     assert not any(problems.values()), per_page(problems)
@@ -546,22 +563,18 @@ BAD_LAYOUT = """<html><body style="margin:0;width:390px"><article class="bd-arti
 <span class="katex-display"><span class="katex">
 <span class="katex-html" style="display:block;overflow:auto"><span class="base"
 style="display:inline-block;width:600px">x</span></span></span></span></div>
-</article></body></html>"""
+<section style="content-visibility:auto"><div class="cell" style="width:380px">a full-width cell</div>
+</section></article></body></html>"""
 
 
 def test_the_layout_checks_flag_what_does_not_fit(page: Any) -> None:
     """The checks above can fail: a wide table, cueless scrolling code, an equation that scrolls
-    under its number and a line opening with a comma are each flagged."""
+    under its number, a line opening with a comma and a cell a section clips are each flagged."""
     page.set_viewport_size({"width": 390, "height": 600})
     page.set_content(BAD_LAYOUT)
     seen = page.evaluate(LAYOUT)
-    assert [len(seen[k]) for k in ("equations", "numbers", "tables", "code", "punctuation")] == [
-        1,
-        1,
-        1,
-        1,
-        1,
-    ]
+    kinds = ("equations", "numbers", "tables", "code", "punctuation", "clipped")
+    assert [len(seen[k]) for k in kinds] == [1, 1, 1, 1, 1, 1]
     assert any(w.startswith("TABLE") for w in seen["wide"])
 
 

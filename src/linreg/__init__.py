@@ -1,4 +1,4 @@
-"""Linear regression by full-batch gradient descent in PyTorch: the library the book runs."""
+"""Linear regression by gradient descent in PyTorch (full-batch and mini-batch): the library the book runs."""
 
 from linreg.data import Data, init_params, make_data
 from linreg.minibatch import MiniBatch, fit_batches, fit_minibatch
