@@ -73,13 +73,6 @@ myst_substitutions = {
         if repository
         else ""
     ),
-    # A link where the build knows the repository; a local build is read beside its README.
-    "readme": (
-        f"[the repository's README]({repository['repository_url']}/blob/"
-        f"{repository['repository_branch']}/README.md#benchmarks)"
-        if repository
-        else "the repository's README"
-    ),
 }
 
 # -- Execution. `cache`: a prose-only edit re-executes nothing; the cache's location is

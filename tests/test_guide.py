@@ -19,9 +19,9 @@ AROUND = ("src", "reference", "benchmarks", "lock", "node_modules", "pyproject.t
 
 
 def example() -> str:
-    """The guide's example page: its only ````md block that starts with front matter."""
+    """The guide's example page: its only ````md block that starts with a notebook's front matter."""
     blocks = re.findall(r"^````md\n(.*?)^````$", (ROOT / "CONTRIBUTING.md").read_text(), re.M | re.S)
-    pages: list[str] = [b for b in blocks if b.startswith("---\nfile_format: mystnb")]
+    pages: list[str] = [b for b in blocks if b.startswith("---\n") and "\nfile_format: mystnb\n" in b]
     assert len(pages) == 1, "the guide has one example page"
     return pages[0]
 
