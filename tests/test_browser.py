@@ -773,6 +773,11 @@ def test_a_screenshot_of_each_page_is_saved_in_both_themes_at_both_widths(tour: 
 
 SEARCHTOOLS = "sphinx/themes/basic/static/searchtools.js"
 SEARCH_PATCH = ROOT / "patches" / "sphinx" / "9.0.4-search-summary-reads-a-formula-once.patch"
+# The search has finished, and every result but an API object's (which has a description) shows
+# its summary.
+SEARCH_DONE = """() => /finished/.test(document.querySelector('#search-results .search-summary')?.textContent
+  || '') && [...document.querySelectorAll('#search-results ul.search > li')]
+    .every(li => li.querySelector(':scope > span, :scope > p.context'))"""
 
 
 def test_a_search_summary_shows_a_formula_three_times_and_once_with_the_sphinx_patch(
@@ -788,7 +793,7 @@ def test_a_search_summary_shows_a_formula_three_times_and_once_with_the_sphinx_p
 
     def summaries() -> list[str]:
         page.goto(site + "search.html?q=Hessian", wait_until="load")
-        page.wait_for_function("document.querySelectorAll('#search-results p.context').length > 2")
+        page.wait_for_function(SEARCH_DONE)  # each summary is fetched on its own, after the list
         return [" ".join(t.split()) for t in page.locator("#search-results p.context").all_text_contents()]
 
     assert any("Hessian HHH" in s for s in summaries())
